@@ -1,0 +1,3 @@
+from termcrm.cli import main
+
+main()

@@ -1,0 +1,92 @@
+"""The access rule, in one place, as SQL filters applied by every query.
+
+- rep: own clients, and the contacts, interactions, tasks and deals of them;
+- manager: the clients of their department and of every department below it;
+- director: everything; admin: everything, plus users and settings.
+
+Tasks follow their assignee: a rep sees the tasks assigned to them, a manager
+those of the users in their department subtree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.services.actor import MANAGER, Actor
+from termcrm.services.errors import Forbidden, NotFound
+from termcrm.store.tables import Client, Department, User
+
+client_t = Client.__table__
+user_t = User.__table__
+dept_t = Department.__table__
+
+
+def department_subtree(root_id: int) -> sa.Select[tuple[int]]:
+    """Ids of a department and all departments below it (a recursive CTE)."""
+    tree = sa.select(dept_t.c.id).where(dept_t.c.id == root_id).cte("subtree", recursive=True)
+    tree = tree.union_all(sa.select(dept_t.c.id).where(dept_t.c.parent_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
+def visible_clients(
+    actor: Actor, table: sa.Table | sa.FromClause = client_t
+) -> sa.ColumnElement[bool]:
+    """The filter on ``client`` rows this actor may see (and edit)."""
+    if actor.sees_all:
+        return sa.true()
+    mine = table.c.owner_id == actor.id
+    if actor.role == MANAGER and actor.department_id is not None:
+        return sa.or_(mine, table.c.department_id.in_(department_subtree(actor.department_id)))
+    return mine
+
+
+def visible_users(actor: Actor, column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """The filter on a user id column (a task's assignee, say) this actor may see."""
+    if actor.sees_all:
+        return sa.true()
+    if actor.role == MANAGER and actor.department_id is not None:
+        in_subtree = sa.select(user_t.c.id).where(
+            user_t.c.department_id.in_(department_subtree(actor.department_id))
+        )
+        return sa.or_(column == actor.id, column.in_(in_subtree))
+    return column == actor.id
+
+
+def client_ids_visible(actor: Actor) -> sa.Select[tuple[int]]:
+    return sa.select(client_t.c.id).where(visible_clients(actor))
+
+
+def explain_client_refusal(s: Session, actor: Actor, client_id: int) -> Forbidden | NotFound:
+    """Why this actor cannot reach a client: it does not exist, or whose it is."""
+    row = s.execute(
+        sa.select(client_t.c.id, user_t.c.full_name, user_t.c.login)
+        .select_from(client_t.outerjoin(user_t, user_t.c.id == client_t.c.owner_id))
+        .where(client_t.c.id == client_id)
+    ).first()
+    if row is None:
+        return NotFound(f"client {client_id} does not exist")
+    owner = row.full_name or row.login or "nobody"
+    if actor.role == MANAGER:
+        rule = "managers see the clients of their own department and the departments below it"
+    else:
+        rule = "reps see only the clients they own"
+    return Forbidden(f"client {client_id} belongs to {owner}: {rule}")
+
+
+def check_user_in_reach(s: Session, actor: Actor, user_id: int, what: str) -> None:
+    """Refuse handing work to a user outside the actor's reach."""
+    if actor.sees_all or user_id == actor.id:
+        return
+    ok = s.execute(
+        sa.select(sa.literal(1)).where(visible_users(actor, sa.literal(user_id)))
+    ).first()
+    if ok is None:
+        if actor.role == MANAGER:
+            raise Forbidden(f"{what}: managers can assign only users of their own department")
+        raise Forbidden(f"{what}: reps can assign only themselves")
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    if not actor.is_admin:
+        raise Forbidden(f"{what}: only an admin can do this (you are {actor.role})")

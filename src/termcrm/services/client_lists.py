@@ -1,0 +1,207 @@
+"""The client card file: filtered, sorted, keyset-paged lists and search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.services.access import department_subtree, visible_clients
+from termcrm.services.actor import Actor
+from termcrm.services.dto import ClientRow, Page, SearchResult
+from termcrm.services.errors import Invalid
+from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
+from termcrm.services.text import clean, digits, fold, search_words
+from termcrm.store import search as store_search
+from termcrm.store.tables import Client, ClientTag, User
+
+client_t = Client.__table__
+tag_t = ClientTag.__table__
+user_t = User.__table__
+
+SCOPES = ("all", "mine", "department")
+SEARCH_COUNT_CAP = 1000
+# queries under three characters scan the text of this many newest clients
+SHORT_SCAN_ROWS = 50_000
+# sort name -> (column, python type of its value)
+SORTS: dict[str, tuple[sa.Column[Any], type]] = {
+    "name": (client_t.c.name_key, str),
+    "created": (client_t.c.created_at, datetime),
+    "updated": (client_t.c.updated_at, datetime),
+    "status": (client_t.c.status, str),
+    "city": (client_t.c.city, str),
+    "group": (client_t.c.client_group, str),
+    "id": (client_t.c.id, int),
+}
+_PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFilter:
+    scope: str = "all"  # all (everything the actor may see) | mine | department
+    owner_id: int | None = None
+    group: str | None = None
+    status: str | None = None
+    territory: str | None = None
+    city: str | None = None
+    tag: str | None = None
+    parent_id: int | None = None
+    custom: tuple[tuple[str, str], ...] = ()  # (key, value) pairs, all must match
+    deleted: bool = False  # True lists the trash
+
+
+def _conditions(actor: Actor, f: ClientFilter) -> list[sa.ColumnElement[bool]]:
+    if f.scope not in SCOPES:
+        raise Invalid({"scope": f"must be one of {', '.join(SCOPES)}"})
+    c = client_t.c
+    conds: list[sa.ColumnElement[bool]] = [visible_clients(actor)]
+    conds.append(c.deleted_at.is_not(None) if f.deleted else c.deleted_at.is_(None))
+    if f.scope == "mine":
+        conds.append(c.owner_id == actor.id)
+    elif f.scope == "department":
+        if actor.department_id is None:
+            raise Invalid({"scope": "you belong to no department"})
+        conds.append(c.department_id.in_(department_subtree(actor.department_id)))
+    if f.owner_id is not None:
+        conds.append(c.owner_id == f.owner_id)
+    for column, value in (
+        (c.client_group, f.group),
+        (c.status, f.status),
+        (c.territory, f.territory),
+        (c.city, f.city),
+    ):
+        if value is not None:
+            conds.append(column == clean(value))
+    if f.parent_id is not None:
+        conds.append(c.parent_id == f.parent_id)
+    if f.tag is not None:
+        conds.append(c.id.in_(sa.select(tag_t.c.client_id).where(tag_t.c.tag == clean(f.tag))))
+    for key, value in f.custom:
+        conds.append(c.custom[key].as_string() == value)
+    return conds
+
+
+def _row_query() -> sa.Select[Any]:
+    return sa.select(
+        client_t.c.id,
+        client_t.c.name,
+        client_t.c.kind,
+        client_t.c.client_group,
+        client_t.c.status,
+        client_t.c.city,
+        client_t.c.last_interaction_at,
+        client_t.c.version,
+        sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login, "").label("owner"),
+    ).select_from(client_t.outerjoin(user_t, user_t.c.id == client_t.c.owner_id))
+
+
+def _row(r: Any) -> ClientRow:
+    return ClientRow(
+        id=r.id,
+        name=r.name,
+        kind=r.kind,
+        group=r.client_group,
+        status=r.status,
+        city=r.city,
+        owner=r.owner,
+        last_interaction_at=r.last_interaction_at,
+        version=r.version,
+    )
+
+
+def list_clients(
+    s: Session,
+    actor: Actor,
+    flt: ClientFilter | None = None,
+    *,
+    sort: str = "name",
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[ClientRow]:
+    """One page of clients; ``sort`` is a key of SORTS, prefixed with '-' for descending."""
+    flt = flt or ClientFilter()
+    check_limit(limit)
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise Invalid({"sort": f"must be one of {', '.join(SORTS)} (prefix '-' to reverse)"})
+    column, kind = SORTS[key]
+    columns: list[sa.ColumnElement[Any]] = [column] if key == "id" else [column, client_t.c.id]
+    conds = _conditions(actor, flt)
+    if after:
+        kinds = [kind] if key == "id" else [kind, int]
+        conds.append(keyset(columns, decode_cursor(after, kinds), descending))
+    order = [col.desc() if descending else col.asc() for col in columns]
+    q = _row_query().add_columns(column.label("_sort")).where(*conds).order_by(*order)
+    rows = s.execute(q.limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = None
+    if more and rows:
+        last = rows[-1]
+        cursor = encode_cursor([last.id] if key == "id" else [last._sort, last.id])
+    return Page(items=[_row(r) for r in rows], next_cursor=cursor)
+
+
+def search_clients(
+    s: Session, actor: Actor, text: str, *, limit: int = 50, flt: ClientFilter | None = None
+) -> SearchResult[ClientRow]:
+    """Clients whose names, legal name, tax id, city, emails, phones or contact names
+    contain the text; every word must match. Newest first. The count is capped."""
+    check_limit(limit)
+    query = clean(text)
+    if _PHONE_LIKE.match(query) and len(digits(query)) >= store_search.MIN_TRIGRAM:
+        words = [digits(query)]
+    else:
+        words = search_words(query)
+    if not words:
+        return SearchResult(items=[], total=0, more=False)
+    conds = _conditions(actor, flt or ClientFilter())
+    long_words = [w for w in words if len(w) >= store_search.MIN_TRIGRAM]
+    if not long_words:
+        return _short_search(s, actor, fold(query), conds, limit)
+    dialect = s.get_bind().dialect.name
+    hits = store_search.matching_ids(dialect, long_words).subquery("hits")
+    for w in words:
+        if len(w) < store_search.MIN_TRIGRAM:
+            conds.append(client_t.c.search_body.contains(w, autoescape=True))
+    q = _row_query().join(hits, hits.c[0] == client_t.c.id).where(*conds)
+    rows = s.execute(q.order_by(client_t.c.id.desc()).limit(limit)).all()
+    if len(rows) < limit:
+        total, more = len(rows), False
+    else:
+        capped = q.with_only_columns(client_t.c.id).order_by(None).limit(SEARCH_COUNT_CAP + 1)
+        total = s.execute(sa.select(sa.func.count()).select_from(capped.subquery())).scalar_one()
+        more = total > SEARCH_COUNT_CAP
+        total = min(total, SEARCH_COUNT_CAP)
+    return SearchResult(items=[_row(r) for r in rows], total=total, more=more)
+
+
+def _short_search(s: Session, actor: Actor, key: str, conds: list[sa.ColumnElement[bool]],
+                  limit: int) -> SearchResult[ClientRow]:
+    """A query under three characters, which no trigram index serves (张伟, 科技, 'ab').
+
+    Names that start with it come first (a b-tree range); then clients whose text
+    contains it, from a bounded scan of the SHORT_SCAN_ROWS newest clients.
+    """
+    dialect = s.get_bind().dialect.name
+    prefix = _row_query().where(*conds, store_search.name_prefix(dialect, client_t.c.name_key, key))
+    rows = list(s.execute(prefix.order_by(client_t.c.name_key, client_t.c.id).limit(limit)))
+    if len(rows) < limit:
+        floor = s.execute(
+            sa.select(client_t.c.id).order_by(client_t.c.id.desc()).offset(SHORT_SCAN_ROWS).limit(1)
+        ).scalar()
+        seen = {r.id for r in rows}
+        scan = _row_query().where(
+            *conds,
+            client_t.c.id > (floor or 0),
+            client_t.c.search_body.contains(key, autoescape=True),
+        )
+        extra = s.execute(scan.order_by(client_t.c.id.desc()).limit(limit + len(seen))).all()
+        rows.extend(r for r in extra if r.id not in seen)
+        rows = rows[:limit]
+    return SearchResult(items=[_row(r) for r in rows], total=len(rows), more=len(rows) >= limit)

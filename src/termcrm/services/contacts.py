@@ -1,0 +1,246 @@
+"""Contact persons of clients."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.services import contact_points as cp
+from termcrm.services import search_index
+from termcrm.services.access import visible_clients
+from termcrm.services.actor import Actor
+from termcrm.services.audit import check_version, diff, plain, record, versioned_update
+from termcrm.services.clients import require_visible_client
+from termcrm.services.dto import ContactOut, Page
+from termcrm.services.errors import Invalid, NotFound
+from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
+from termcrm.services.text import clean
+from termcrm.store.tables import Client, Contact
+from termcrm.store.types import utcnow
+
+contact_t = Contact.__table__
+client_t = Client.__table__
+TEXT_FIELDS = ("full_name", "position", "character_notes", "notes")
+FIELDS = (*TEXT_FIELDS, "birthday", "phones", "emails")
+
+
+def _validate(
+    actor: Actor, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    unknown = set(data) - set(FIELDS)
+    if unknown:
+        raise Invalid({f: "no such contact field" for f in sorted(unknown)})
+    errors: dict[str, str] = {}
+    columns: dict[str, Any] = {}
+    collections: dict[str, Any] = {}
+    for field in TEXT_FIELDS:
+        if field in data:
+            if field in ("character_notes", "notes"):
+                columns[field] = "\n".join(clean(x) for x in str(data[field] or "").splitlines())
+            else:
+                columns[field] = clean(data[field])
+    if ("full_name" in columns or creating) and not columns.get("full_name"):
+        errors["full_name"] = "a contact person needs a name"
+    if "birthday" in data:
+        value = data["birthday"]
+        if value in (None, ""):
+            columns["birthday"] = None
+        elif isinstance(value, date):
+            columns["birthday"] = value
+        else:
+            try:
+                columns["birthday"] = date.fromisoformat(str(value))
+            except ValueError:
+                errors["birthday"] = f"'{value}' is not a date (use YYYY-MM-DD)"
+        bday = columns.get("birthday")
+        if bday is not None and bday > date.today():
+            errors["birthday"] = "a birthday cannot be in the future"
+    if "phones" in data:
+        try:
+            collections["phones"] = cp.parse_phones(data["phones"] or [], actor.phone_region)
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if "emails" in data:
+        try:
+            collections["emails"] = cp.parse_emails(data["emails"] or [])
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise Invalid(errors)
+    return columns, collections
+
+
+def _audit_values(columns: Mapping[str, Any], collections: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(columns)
+    if "phones" in collections:
+        values["phones"] = [p.raw for p in collections["phones"]]
+    if "emails" in collections:
+        values["emails"] = [a for a, _ in collections["emails"]]
+    return values
+
+
+def _write_collections(
+    s: Session, contact_id: int, client_id: int, collections: Mapping[str, Any]
+) -> None:
+    if "phones" in collections:
+        cp.replace_phones(s, collections["phones"], client_id=client_id, contact_id=contact_id)
+    if "emails" in collections:
+        cp.replace_emails(s, collections["emails"], client_id=client_id, contact_id=contact_id)
+
+
+def _visible_row(
+    s: Session, actor: Actor, contact_id: int, *, deleted: bool | None = False
+) -> sa.Row[Any]:
+    row = s.execute(sa.select(contact_t).where(contact_t.c.id == contact_id)).first()
+    if row is None:
+        raise NotFound(f"contact {contact_id} does not exist")
+    require_visible_client(s, actor, row.client_id)
+    if deleted is False and row.deleted_at is not None:
+        raise NotFound(f"contact {contact_id} was deleted")
+    return row
+
+
+def create_contact(s: Session, actor: Actor, client_id: int, data: Mapping[str, Any]) -> ContactOut:
+    require_visible_client(s, actor, client_id)
+    columns, collections = _validate(actor, data, creating=True)
+    now = utcnow()
+    values = {**{f: "" for f in TEXT_FIELDS}, "birthday": None, **columns}
+    contact_id = s.execute(
+        sa.insert(contact_t)
+        .values(**values, client_id=client_id, version=1, created_at=now, updated_at=now)
+        .returning(contact_t.c.id)
+    ).scalar_one()
+    _write_collections(s, contact_id, client_id, collections)
+    search_index.refresh(s, client_id)
+    audit_values = _audit_values(columns, collections)
+    record(
+        s,
+        actor,
+        action="create",
+        entity="contact",
+        entity_id=contact_id,
+        client_id=client_id,
+        version=1,
+        changes={k: [None, plain(v)] for k, v in audit_values.items() if v not in ("", [], None)},
+    )
+    return get_contact(s, actor, contact_id)
+
+
+def update_contact(
+    s: Session, actor: Actor, contact_id: int, *, version: int, changes: Mapping[str, Any]
+) -> ContactOut:
+    row = _visible_row(s, actor, contact_id)
+    check_version(s, "contact", contact_id, version, row.version)
+    columns, collections = _validate(actor, changes, creating=False)
+    current = get_contact(s, actor, contact_id)
+    current_values = {f: getattr(current, f) for f in (*TEXT_FIELDS, "birthday")}
+    current_values["phones"] = [p.raw for p in current.phones]
+    current_values["emails"] = [e.address for e in current.emails]
+    audit_changes = diff(current_values, _audit_values(columns, collections))
+    if not audit_changes:
+        return current
+    versioned_update(
+        s,
+        actor,
+        contact_t,
+        entity="contact",
+        entity_id=contact_id,
+        base_version=version,
+        values={k: v for k, v in columns.items() if k in audit_changes},
+        audit_changes=audit_changes,
+        client_id=row.client_id,
+    )
+    _write_collections(
+        s, contact_id, row.client_id, {k: v for k, v in collections.items() if k in audit_changes}
+    )
+    search_index.refresh(s, row.client_id)
+    return get_contact(s, actor, contact_id)
+
+
+def delete_contact(s: Session, actor: Actor, contact_id: int) -> None:
+    row = _visible_row(s, actor, contact_id)
+    now = utcnow()
+    versioned_update(
+        s,
+        actor,
+        contact_t,
+        entity="contact",
+        entity_id=contact_id,
+        base_version=row.version,
+        values={"deleted_at": now},
+        audit_changes={"deleted_at": [None, plain(now)]},
+        client_id=row.client_id,
+        action="delete",
+    )
+    search_index.refresh(s, row.client_id)
+
+
+def get_contact(s: Session, actor: Actor, contact_id: int) -> ContactOut:
+    row = _visible_row(s, actor, contact_id, deleted=None)
+    return _outs(s, [row])[0]
+
+
+def _outs(s: Session, rows: list[Any]) -> list[ContactOut]:
+    ids = [r.id for r in rows]
+    phones = cp.phones_of(s, contact_ids=ids)
+    emails = cp.emails_of(s, contact_ids=ids)
+    client_names = dict(
+        s.execute(
+            sa.select(client_t.c.id, client_t.c.name).where(
+                client_t.c.id.in_({r.client_id for r in rows})
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        ContactOut(
+            id=r.id,
+            client_id=r.client_id,
+            client=client_names.get(r.client_id, ""),
+            full_name=r.full_name,
+            position=r.position,
+            birthday=r.birthday,
+            character_notes=r.character_notes,
+            notes=r.notes,
+            phones=phones.get(("contact", r.id), []),
+            emails=emails.get(("contact", r.id), []),
+            deleted_at=r.deleted_at,
+            version=r.version,
+        )
+        for r in rows
+    ]
+
+
+def list_contacts(
+    s: Session,
+    actor: Actor,
+    *,
+    client_id: int | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[ContactOut]:
+    """Contact persons the actor may see, by name; of one client when ``client_id`` is given."""
+    check_limit(limit)
+    if client_id is not None:
+        require_visible_client(s, actor, client_id)
+    visible = sa.select(client_t.c.id).where(
+        visible_clients(actor), client_t.c.deleted_at.is_(None)
+    )
+    conds: list[sa.ColumnElement[bool]] = [contact_t.c.deleted_at.is_(None)]
+    if client_id is not None:
+        conds.append(contact_t.c.client_id == client_id)
+    else:
+        conds.append(contact_t.c.client_id.in_(visible))
+    columns = [contact_t.c.full_name, contact_t.c.id]
+    if after:
+        conds.append(keyset(columns, decode_cursor(after, [str, int]), False))
+    rows = s.execute(sa.select(contact_t).where(*conds).order_by(*columns).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor([rows[-1].full_name, rows[-1].id]) if more and rows else None
+    return Page(items=_outs(s, list(rows)), next_cursor=cursor)

@@ -1,0 +1,331 @@
+"""Deals in pipelines: stages with probabilities, amounts in a currency, stage history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.services.access import check_user_in_reach, explain_client_refusal, visible_clients
+from termcrm.services.actor import Actor
+from termcrm.services.audit import check_version, plain, record, versioned_update
+from termcrm.services.dto import DealOut, Page, StageOut
+from termcrm.services.errors import Invalid, NotFound
+from termcrm.services.journal import check_links
+from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
+from termcrm.services.text import clean
+from termcrm.store.tables import Client, Deal, DealStageChange, Pipeline, Stage, User
+from termcrm.store.types import utcnow
+
+deal_t = Deal.__table__
+stage_t = Stage.__table__
+pipeline_t = Pipeline.__table__
+history_t = DealStageChange.__table__
+client_t = Client.__table__
+user_t = User.__table__
+
+# name, probability %, outcome
+DEFAULT_STAGES = (
+    ("Lead", 10, "open"),
+    ("Qualification", 20, "open"),
+    ("Proposal", 40, "open"),
+    ("Negotiation", 70, "open"),
+    ("Won", 100, "won"),
+    ("Lost", 0, "lost"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DealFilter:
+    scope: str = "all"  # all | mine
+    client_id: int | None = None
+    stage_id: int | None = None
+    open_only: bool = False
+
+
+def default_pipeline(s: Session) -> int:
+    """The default pipeline's id, creating it with the standard stages on first use."""
+    found = s.execute(
+        sa.select(pipeline_t.c.id).where(
+            pipeline_t.c.is_default.is_(True), pipeline_t.c.deleted_at.is_(None)
+        )
+    ).scalar()
+    if found is not None:
+        return int(found)
+    now = utcnow()
+    pipeline_id = s.execute(
+        sa.insert(pipeline_t)
+        .values(name="Sales", is_default=True, version=1, created_at=now, updated_at=now)
+        .returning(pipeline_t.c.id)
+    ).scalar_one()
+    s.execute(
+        sa.insert(stage_t),
+        [
+            {
+                "pipeline_id": pipeline_id,
+                "name": name,
+                "position": pos,
+                "probability": prob,
+                "outcome": outcome,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for pos, (name, prob, outcome) in enumerate(DEFAULT_STAGES)
+        ],
+    )
+    return int(pipeline_id)
+
+
+def stages(s: Session, pipeline_id: int | None = None) -> list[StageOut]:
+    pid = pipeline_id if pipeline_id is not None else default_pipeline(s)
+    rows = s.execute(
+        sa.select(stage_t)
+        .where(stage_t.c.pipeline_id == pid, stage_t.c.deleted_at.is_(None))
+        .order_by(stage_t.c.position)
+    )
+    return [
+        StageOut(
+            id=r.id,
+            pipeline_id=r.pipeline_id,
+            name=r.name,
+            position=r.position,
+            probability=r.probability,
+            outcome=r.outcome,
+        )
+        for r in rows
+    ]
+
+
+def _find_stage(s: Session, pipeline_id: int, ref: str | int | None) -> StageOut:
+    all_stages = stages(s, pipeline_id)
+    if ref is None:
+        return all_stages[0]
+    for st in all_stages:
+        if str(st.id) == str(ref) or st.name.casefold() == clean(str(ref)).casefold():
+            return st
+    names = ", ".join(st.name for st in all_stages)
+    raise Invalid({"stage": f"no stage '{ref}' in this pipeline (stages: {names})"})
+
+
+def parse_amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except InvalidOperation:
+        raise Invalid({"amount": f"'{value}' is not an amount"}) from None
+    if amount < 0:
+        raise Invalid({"amount": "an amount cannot be negative"})
+    if amount >= Decimal("1e16"):
+        raise Invalid({"amount": "an amount this large does not fit"})
+    return amount.quantize(Decimal("0.01"))
+
+
+def add_deal(
+    s: Session,
+    actor: Actor,
+    *,
+    title: str,
+    client_id: int,
+    amount: Any = 0,
+    currency: str = "RUB",
+    stage: str | int | None = None,
+    contact_id: int | None = None,
+    owner_id: int | None = None,
+    expected_close: date | None = None,
+    source: str = "",
+    competitor: str = "",
+    description: str = "",
+) -> DealOut:
+    title = clean(title)
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "a deal needs a title"
+    currency = clean(currency).upper()
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = "use a three-letter ISO code such as RUB, USD or CNY"
+    if errors:
+        raise Invalid(errors)
+    money = parse_amount(amount)
+    check_links(s, actor, client_id, contact_id, None)
+    owner = owner_id if owner_id is not None else actor.id
+    check_user_in_reach(s, actor, owner, "owner")
+    pipeline_id = default_pipeline(s)
+    st = _find_stage(s, pipeline_id, stage)
+    now = utcnow()
+    values = {
+        "title": title,
+        "client_id": client_id,
+        "contact_id": contact_id,
+        "pipeline_id": pipeline_id,
+        "stage_id": st.id,
+        "owner_id": owner,
+        "amount": money,
+        "currency": currency,
+        "expected_close": expected_close,
+        "source": clean(source),
+        "competitor": clean(competitor),
+        "description": clean(description),
+    }
+    closed = now if st.outcome != "open" else None
+    deal_id = s.execute(
+        sa.insert(deal_t)
+        .values(
+            **values,
+            lost_reason="",
+            stage_changed_at=now,
+            closed_at=closed,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(deal_t.c.id)
+    ).scalar_one()
+    s.execute(
+        sa.insert(history_t).values(
+            deal_id=deal_id, from_stage_id=None, to_stage_id=st.id, changed_at=now, user_id=actor.id
+        )
+    )
+    record(
+        s,
+        actor,
+        action="create",
+        entity="deal",
+        entity_id=deal_id,
+        client_id=client_id,
+        version=1,
+        changes={k: [None, plain(v)] for k, v in values.items() if v not in ("", None)},
+    )
+    return get_deal(s, actor, deal_id)
+
+
+def move_deal(
+    s: Session, actor: Actor, deal_id: int, *, version: int, stage: str | int, lost_reason: str = ""
+) -> DealOut:
+    """Move a deal to another stage of its pipeline; the move is kept in the stage history."""
+    current = get_deal(s, actor, deal_id)
+    check_version(s, "deal", deal_id, version, current.version)
+    st = _find_stage(s, current.pipeline_id, stage)
+    if st.id == current.stage_id:
+        return current
+    if st.outcome == "lost" and not clean(lost_reason):
+        raise Invalid({"lost_reason": "say why the deal was lost"})
+    now = utcnow()
+    values: dict[str, Any] = {
+        "stage_id": st.id,
+        "stage_changed_at": now,
+        "closed_at": now if st.outcome != "open" else None,
+    }
+    changes: dict[str, list[Any]] = {"stage": [current.stage, st.name]}
+    if st.outcome == "lost":
+        values["lost_reason"] = clean(lost_reason)
+        changes["lost_reason"] = [current.lost_reason, values["lost_reason"]]
+    versioned_update(
+        s,
+        actor,
+        deal_t,
+        entity="deal",
+        entity_id=deal_id,
+        base_version=version,
+        values=values,
+        audit_changes=changes,
+        client_id=current.client_id,
+    )
+    s.execute(
+        sa.insert(history_t).values(
+            deal_id=deal_id,
+            from_stage_id=current.stage_id,
+            to_stage_id=st.id,
+            changed_at=now,
+            user_id=actor.id,
+        )
+    )
+    return get_deal(s, actor, deal_id)
+
+
+def _query(actor: Actor) -> sa.Select[Any]:
+    d = deal_t.c
+    return (
+        sa.select(
+            deal_t,
+            client_t.c.name.label("client_name"),
+            stage_t.c.name.label("stage_name"),
+            sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login).label(
+                "owner_name"
+            ),
+        )
+        .select_from(
+            deal_t.join(client_t, client_t.c.id == d.client_id)
+            .join(stage_t, stage_t.c.id == d.stage_id)
+            .join(user_t, user_t.c.id == d.owner_id)
+        )
+        .where(d.deleted_at.is_(None), visible_clients(actor))
+    )
+
+
+def get_deal(s: Session, actor: Actor, deal_id: int) -> DealOut:
+    row = s.execute(_query(actor).where(deal_t.c.id == deal_id)).first()
+    if row is None:
+        exists = s.execute(sa.select(deal_t.c.client_id).where(deal_t.c.id == deal_id)).first()
+        if exists is None:
+            raise NotFound(f"deal {deal_id} does not exist")
+        raise explain_client_refusal(s, actor, exists.client_id)
+    return _out(row)
+
+
+def list_deals(
+    s: Session,
+    actor: Actor,
+    flt: DealFilter | None = None,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[DealOut]:
+    """Deals, newest first."""
+    check_limit(limit)
+    f = flt or DealFilter()
+    d = deal_t.c
+    conds: list[sa.ColumnElement[bool]] = []
+    if f.scope == "mine":
+        conds.append(d.owner_id == actor.id)
+    if f.client_id is not None:
+        conds.append(d.client_id == f.client_id)
+    if f.stage_id is not None:
+        conds.append(d.stage_id == f.stage_id)
+    if f.open_only:
+        conds.append(stage_t.c.outcome == "open")
+    if after:
+        conds.append(keyset([d.id], decode_cursor(after, [int]), True))
+    rows = s.execute(_query(actor).where(*conds).order_by(d.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor([rows[-1].id]) if more and rows else None
+    return Page(items=[_out(r) for r in rows], next_cursor=cursor)
+
+
+def _out(r: Any) -> DealOut:
+    return DealOut(
+        id=r.id,
+        title=r.title,
+        client_id=r.client_id,
+        client=r.client_name,
+        contact_id=r.contact_id,
+        pipeline_id=r.pipeline_id,
+        stage_id=r.stage_id,
+        stage=r.stage_name,
+        owner_id=r.owner_id,
+        owner=r.owner_name,
+        amount=r.amount,
+        currency=r.currency,
+        expected_close=r.expected_close,
+        source=r.source,
+        competitor=r.competitor,
+        lost_reason=r.lost_reason,
+        description=r.description,
+        stage_changed_at=r.stage_changed_at,
+        closed_at=r.closed_at,
+        version=r.version,
+    )

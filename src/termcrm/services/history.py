@@ -1,0 +1,65 @@
+"""Who changed what, when, field by field: the audit log as the actor may see it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.services.access import require_admin
+from termcrm.services.actor import Actor
+from termcrm.services.clients import get_client
+from termcrm.services.contacts import get_contact
+from termcrm.services.deals import get_deal
+from termcrm.services.dto import AuditOut
+from termcrm.services.errors import Invalid
+from termcrm.services.tasks import get_task
+from termcrm.store.tables import AuditEntry, User
+
+audit_t = AuditEntry.__table__
+user_t = User.__table__
+ENTITIES = ("client", "contact", "deal", "task", "user", "department")
+
+
+def history(
+    s: Session, actor: Actor, entity: str, entity_id: int, *, limit: int = 500
+) -> list[AuditOut]:
+    """Changes of one record, oldest first. A client's history includes its contacts,
+    journal entries, tasks and deals. Access is checked on the record itself."""
+    if entity not in ENTITIES:
+        raise Invalid({"entity": f"must be one of {', '.join(ENTITIES)}"})
+    a = audit_t.c
+    if entity == "client":
+        get_client(s, actor, entity_id, include_deleted=True)
+        where = sa.or_(
+            sa.and_(a.entity == "client", a.entity_id == entity_id), a.client_id == entity_id
+        )
+    else:
+        if entity == "contact":
+            get_contact(s, actor, entity_id)
+        elif entity == "deal":
+            get_deal(s, actor, entity_id)
+        elif entity == "task":
+            get_task(s, actor, entity_id)
+        else:
+            require_admin(actor, f"see the history of a {entity}")
+        where = sa.and_(a.entity == entity, a.entity_id == entity_id)
+    rows = s.execute(
+        sa.select(audit_t, user_t.c.full_name, user_t.c.login)
+        .select_from(audit_t.outerjoin(user_t, user_t.c.id == a.user_id))
+        .where(where)
+        .order_by(a.id)
+        .limit(limit)
+    ).all()
+    return [
+        AuditOut(
+            id=r.id,
+            at=r.at,
+            user=r.full_name or r.login or "system",
+            action=r.action,
+            entity=r.entity,
+            entity_id=r.entity_id,
+            version=r.version,
+            changes=dict(r.changes or {}),
+        )
+        for r in rows
+    ]

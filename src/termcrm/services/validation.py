@@ -1,0 +1,132 @@
+"""Validation and normalisation of emails, phones and tax ids.
+
+Emails go through email-validator (syntax only, no DNS); phones through
+phonenumbers with the configured default region, the extension kept apart;
+10- and 12-digit tax ids must pass the Russian INN checksum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from termcrm.services.text import clean, digits
+
+
+class FieldError(ValueError):
+    """A single value is wrong; the message says why, for a user."""
+
+
+@dataclass(frozen=True, slots=True)
+class NormalPhone:
+    raw: str
+    e164: str
+    digits: str  # e164 without '+'
+    national_digits: str  # the number as dialled at home, e.g. 84951234567
+    extension: str
+
+
+def normalise_email(value: str) -> tuple[str, str]:
+    """Return (address as given but cleaned, normalised form for matching)."""
+    address = clean(value)
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise FieldError(f"'{address}' is not a valid email address: {exc}") from None
+    return address, result.normalized.casefold()
+
+
+def normalise_phone(value: str, region: str) -> NormalPhone:
+    raw = clean(value)
+    if not digits(raw):
+        raise FieldError(f"'{raw}' is not a phone number")
+    try:
+        number = phonenumbers.parse(raw, region.upper() or None)
+    except phonenumbers.NumberParseException as exc:
+        raise FieldError(f"'{raw}' is not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise FieldError(
+            f"'{raw}' is not a valid phone number for region {region.upper()} "
+            "(add the country code, e.g. +7 or +86)"
+        )
+    extension = number.extension or ""
+    number.extension = None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return NormalPhone(
+        raw=raw,
+        e164=e164,
+        digits=digits(e164),
+        national_digits=digits(national),
+        extension=extension,
+    )
+
+
+def phone_search_digits(query: str, region: str) -> list[str]:
+    """Digit strings a phone-like query should match: as typed, and as E.164 if it parses."""
+    found = [digits(query)]
+    try:
+        number = phonenumbers.parse(query, region.upper() or None)
+        if phonenumbers.is_valid_number(number):
+            e164 = digits(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+            if e164 not in found:
+                found.insert(0, e164)
+    except phonenumbers.NumberParseException:
+        pass
+    return found
+
+
+_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _check(d: list[int], weights: tuple[int, ...]) -> int:
+    return sum(w * x for w, x in zip(weights, d, strict=False)) % 11 % 10
+
+
+def inn_is_valid(inn: str) -> bool:
+    if not inn.isdigit() or len(inn) not in (10, 12):
+        return False
+    d = [int(c) for c in inn]
+    if len(inn) == 10:
+        return _check(d, _INN10) == d[9]
+    return _check(d, _INN12_1) == d[10] and _check(d, _INN12_2) == d[11]
+
+
+def normalise_tax_id(value: str) -> str:
+    """Digits-only tax ids are Russian INNs and must pass the checksum; others pass as typed."""
+    tax_id = clean(value).replace(" ", "")
+    if not tax_id:
+        return ""
+    if tax_id.isdigit():
+        if len(tax_id) not in (10, 12):
+            raise FieldError(
+                f"'{tax_id}' has {len(tax_id)} digits; an INN has 10 (company) or 12 (person)"
+            )
+        if not inn_is_valid(tax_id):
+            raise FieldError(f"'{tax_id}' is not a valid INN: the check digit does not match")
+    return tax_id.upper()
+
+
+def inn_with_checksum(prefix: str) -> str:
+    """Complete 9 or 10 digits into a valid 10- or 12-digit INN (demo data, tests)."""
+    d = [int(c) for c in prefix]
+    if len(d) == 9:
+        return prefix + str(_check(d, _INN10))
+    if len(d) == 10:
+        d.append(_check(d, _INN12_1))
+        d.append(_check(d, _INN12_2))
+        return "".join(map(str, d))
+    raise ValueError("prefix must have 9 or 10 digits")
+
+
+def national_digits(e164: str) -> str:
+    """The digits of an E.164 number as dialled inside its country (84951234567)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return digits(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
