@@ -1,0 +1,64 @@
+"""The `termcrm` command. Command modules import services lazily, so --help is fast."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from termcrm import __version__
+from termcrm.cli import admin, clients, contacts, deals, journal, system, tasks
+from termcrm.cli.runtime import Runtime
+
+app = typer.Typer(
+    name="termcrm",
+    help="termcrm: a keyboard-first CRM for sales teams that work in a terminal.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"termcrm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="database: an SQLite file path or postgresql://user@host/dbname "
+            "(else TERMCRM_DATABASE_URL, the config file, or the default file)",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
+    ] = False,
+) -> None:
+    ctx.obj = Runtime(db_flag=db)
+
+
+app.add_typer(clients.app, name="client")
+app.add_typer(contacts.app, name="contact")
+app.command("log")(journal.log)
+app.command("journal")(journal.journal_list)
+app.add_typer(tasks.app, name="task")
+app.add_typer(deals.app, name="deal")
+app.command("history")(system.history)
+app.add_typer(admin.users, name="user")
+app.add_typer(admin.depts, name="dept")
+app.add_typer(admin.fields, name="field")
+app.command("demo")(system.demo)
+app.add_typer(system.db_app, name="db")
+app.add_typer(system.config_app, name="config")
+
+
+def main() -> None:
+    app()

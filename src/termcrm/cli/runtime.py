@@ -1,0 +1,140 @@
+"""What every command needs: settings, the database, the acting user, and one error policy.
+
+User errors (a CrmError, a bad config, an unreachable database) print one line
+to stderr and exit with code 1; usage errors are Typer's and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from termcrm.config import Settings
+    from termcrm.services.actor import Actor
+    from termcrm.store.engine import Database
+
+T = TypeVar("T")
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class Runtime:
+    db_flag: str | None = None
+    _settings: Settings | None = None
+    _db: Database | None = None
+    _actor: Actor | None = field(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from termcrm.config import load_settings
+
+            self._settings = load_settings(self.db_flag)
+        return self._settings
+
+    def database(self, *, check_schema: bool = True) -> Database:
+        if self._db is None:
+            from termcrm.store.engine import Database
+
+            self._db = Database(self.settings.database_url)
+            if check_schema:
+                ensure_schema(self._db)
+        return self._db
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            from termcrm.services import org
+
+            with self.database().write() as s:
+                self._actor = org.resolve_actor(
+                    s, org.os_login(), phone_region=self.settings.phone_region
+                )
+        return self._actor
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.database().read() as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.database().write() as s:
+            yield s
+
+
+def ensure_schema(db: Database) -> None:
+    """A brand-new database is created by the migrations; an old one must be upgraded first."""
+    from termcrm.store import migrate
+
+    current = migrate.current_revision(db)
+    head = migrate.head_revision()
+    if current == head:
+        return
+    if current is None:
+        if not migrate.is_empty(db):
+            fail(f"{_where(db)} holds tables but is not a termcrm database")
+        migrate.upgrade(db)
+        err_console.print(f"Created a new termcrm database at {_where(db)}", style="dim")
+        return
+    fail(
+        f"the database at {_where(db)} is at schema {current}, this termcrm needs {head}: "
+        "run `termcrm db upgrade` (back it up first)"
+    )
+
+
+def _where(db: Database) -> str:
+    from termcrm.config import masked_url
+
+    url = masked_url(db.url)
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"error: {message}", style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Runtime):
+        obj = Runtime()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def guarded(fn: Callable[..., T]) -> Callable[..., T]:
+    """Turn user errors raised by a command into one-line messages and exit code 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        from sqlalchemy.exc import OperationalError
+
+        from termcrm.config import ConfigError
+        from termcrm.services.errors import CrmError, Invalid
+
+        try:
+            return fn(*args, **kwargs)
+        except Invalid as exc:
+            fail("; ".join(f"{k.replace('_', '-')}: {v}" for k, v in exc.errors.items()))
+        except (CrmError, ConfigError) as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            fail(f"cannot use the database: {reason}")
+
+    return wrapper
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,200 @@
+"""`termcrm history`, `db`, `config` and `demo`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import typer
+
+from termcrm.cli.output import Format, emit, emit_record, say, to_json
+from termcrm.cli.runtime import err_console, guarded, runtime
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+db_app = typer.Typer(help="The database schema: upgrade, current.", no_args_is_help=True)
+config_app = typer.Typer(help="Settings in force and where they come from.", no_args_is_help=True)
+
+
+@guarded
+def history(
+    ctx: typer.Context,
+    entity: Annotated[str, typer.Argument(help="client, contact, deal, task, user, department")],
+    entity_id: Annotated[int, typer.Argument(help="its id")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Who changed what and when, field by field.
+
+    A client's history includes its contacts, journal entries, tasks and deals.
+    """
+    from termcrm.cli.output import cell
+    from termcrm.services import history as history_service
+
+    rt = runtime(ctx)
+    actor = rt.actor
+    with rt.read() as s:
+        entries = history_service.history(s, actor, entity, entity_id)
+    if fmt is not Format.table:
+        emit(entries, [], fmt)
+        return
+    rows = []
+    for e in entries:
+        what = (
+            e.entity
+            if e.entity == entity and e.entity_id == entity_id
+            else (f"{e.entity} {e.entity_id}")
+        )
+        changes = e.changes or {"": [None, None]}
+        for i, (field, (old, new)) in enumerate(changes.items()):
+            rows.append(
+                {
+                    "when": e.at if i == 0 else None,
+                    "who": e.user if i == 0 else "",
+                    "action": f"{e.action} {what}" if i == 0 else "",
+                    "field": field,
+                    "old": cell(old),
+                    "new": cell(new),
+                }
+            )
+    emit(
+        rows,
+        [
+            ("When", lambda r: r["when"]),
+            ("Who", lambda r: r["who"]),
+            ("Action", lambda r: r["action"]),
+            ("Field", lambda r: r["field"]),
+            ("Old", lambda r: r["old"]),
+            ("New", lambda r: r["new"]),
+        ],
+        Format.table,
+        title=f"History of {entity} {entity_id}",
+        tz=rt.settings.tz,
+        empty="No history.",
+    )
+
+
+@db_app.command()
+@guarded
+def upgrade(ctx: typer.Context) -> None:
+    """Bring the database schema up to this version of termcrm."""
+    from termcrm.store import migrate
+
+    rt = runtime(ctx)
+    db = rt.database(check_schema=False)
+    before = migrate.current_revision(db)
+    migrate.upgrade(db)
+    after = migrate.current_revision(db)
+    if before == after:
+        say(f"The database is up to date (schema {after}).")
+    else:
+        say(f"Upgraded the database schema from {before or 'empty'} to {after}.")
+
+
+@db_app.command()
+@guarded
+def current(ctx: typer.Context) -> None:
+    """Show the database's schema version and the one this termcrm needs."""
+    from termcrm.config import masked_url
+    from termcrm.store import migrate
+
+    rt = runtime(ctx)
+    db = rt.database(check_schema=False)
+    cur, head = migrate.current_revision(db), migrate.head_revision()
+    state = "up to date" if cur == head else "needs `termcrm db upgrade`"
+    emit_record(
+        [
+            ("Database", masked_url(db.url)),
+            ("Schema", cur or "empty"),
+            ("This termcrm needs", head),
+            ("State", state),
+        ],
+        title="Database",
+    )
+
+
+@config_app.command("show")
+@guarded
+def config_show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Print the settings in force (passwords masked) and where each comes from."""
+    from termcrm.config import masked_url, user_config_path
+
+    rt = runtime(ctx)
+    st = rt.settings
+    values = {
+        "database_url": masked_url(st.database_url),
+        "locale": st.locale,
+        "phone_region": st.phone_region,
+        "timezone": st.timezone,
+    }
+    if fmt is not Format.table:
+        typer.echo(
+            to_json(
+                {"settings": values, "sources": st.sources, "files": [str(p) for p in st.files]}
+            )
+        )
+        return
+    emit(
+        [{"key": k, "value": v, "source": st.sources[k]} for k, v in values.items()],
+        [
+            ("Setting", lambda r: r["key"]),
+            ("Value", lambda r: r["value"]),
+            ("From", lambda r: r["source"]),
+        ],
+        Format.table,
+        title="termcrm settings",
+    )
+    files = ", ".join(str(p) for p in st.files) or f"none (you may create {user_config_path()})"
+    say(f"Config files read: {files}", style="dim")
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print where the user's config file lives."""
+    from termcrm.config import user_config_path
+
+    typer.echo(str(user_config_path()))
+
+
+@guarded
+def demo(
+    ctx: typer.Context,
+    clients: Annotated[int, typer.Option(help="how many clients to create")] = 2000,
+    seed: Annotated[int, typer.Option(help="same seed, same data")] = 1,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="DELETE everything in the database first")
+    ] = False,
+    if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--if-empty", help="do nothing (and succeed) if the database already has clients"
+        ),
+    ] = False,
+) -> None:
+    """Fill an empty database with a realistic demo team and two years of history."""
+    from termcrm.services import demo as demo_service
+    from termcrm.services import org
+
+    rt = runtime(ctx)
+    db = rt.database()
+    if clients < 1:
+        raise typer.BadParameter("give at least 1 client", param_hint="--clients")
+    if if_empty and not replace and demo_service.has_clients(db):
+        say("The database already has clients; demo data not loaded.", style="yellow")
+        return
+
+    def progress(stage: str, count: int) -> None:
+        err_console.print(f"  {stage}: {count:,}", style="dim", markup=False)
+
+    summary = demo_service.load_demo(
+        db,
+        admin_login=org.os_login(),
+        clients=clients,
+        seed=seed,
+        replace=replace,
+        progress=progress,
+    )
+    counts = {k: v for k, v in dataclasses.asdict(summary).items() if isinstance(v, int)}
+    say("Demo data loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    say(
+        "Try: termcrm client list | termcrm client find ромашка | termcrm client show 1",
+        style="dim",
+    )
