@@ -502,3 +502,25 @@ def restore(
     with rt.write() as s:
         card = clients.restore_client(s, actor, client_id)
     say(f"Client {card.id} ({card.name}) restored.")
+
+
+@app.command()
+@guarded
+def reassign(
+    ctx: typer.Context,
+    client_ids: Annotated[list[int], typer.Argument(help="client ids")],
+    to: Annotated[str, typer.Option("--to", help="the new owner's login")],
+) -> None:
+    """Hand clients to another owner, all or nothing (managers and above)."""
+    from termcrm.services import clients, org
+
+    rt = runtime(ctx)
+    actor = rt.actor
+    with rt.write() as s:
+        owner = org.get_user(s, to)
+        edits = [
+            clients.ClientEdit(c, clients.get_client(s, actor, c).version, {"owner_id": owner.id})
+            for c in client_ids
+        ]
+        clients.update_clients(s, actor, edits)
+    say(f"{len(client_ids)} client(s) now belong to {owner.full_name or owner.login}.")

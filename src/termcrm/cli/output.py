@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
@@ -23,7 +23,7 @@ from rich.text import Text
 console = Console(highlight=False)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -43,7 +43,9 @@ def _json_default(value: Any) -> Any:
 
 
 def as_dict(item: Any) -> dict[str, Any]:
-    return dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return dataclasses.asdict(item)
+    return dict(item)
 
 
 def to_json(data: Any) -> str:

@@ -81,5 +81,5 @@ def parse_address(text: str) -> dict[str, str]:
     head, sep, rest = text.partition(":")
     if sep and head.strip() in ("legal", "actual", "postal", "delivery"):
         kind, text = head.strip(), rest
-    city, _, line = text.partition(",")
+    city = text.partition(",")[0]
     return {"kind": kind, "city": city.strip(), "line": text.strip()}

@@ -15,16 +15,20 @@ from sqlalchemy.orm import Session
 
 from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.errors import Forbidden, NotFound
-from termcrm.store.tables import Client, Department, User
+from termcrm.store.tables import Client, Department, User, table
 
-client_t = Client.__table__
-user_t = User.__table__
-dept_t = Department.__table__
+client_t = table(Client)
+user_t = table(User)
+dept_t = table(Department)
 
 
 def department_subtree(root_id: int) -> sa.Select[tuple[int]]:
-    """Ids of a department and all departments below it (a recursive CTE)."""
-    tree = sa.select(dept_t.c.id).where(dept_t.c.id == root_id).cte("subtree", recursive=True)
+    """Ids of a department and all departments below it (a recursive CTE).
+
+    The CTE is anonymous: one query may hold several (the access filter and a
+    "department" scope), and two CTEs of the same name do not compile.
+    """
+    tree = sa.select(dept_t.c.id).where(dept_t.c.id == root_id).cte(recursive=True)
     tree = tree.union_all(sa.select(dept_t.c.id).where(dept_t.c.parent_id == tree.c.id))
     return sa.select(tree.c.id)
 

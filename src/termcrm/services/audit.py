@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from termcrm.services.actor import Actor
 from termcrm.services.errors import ChangeBy, Conflict
-from termcrm.store.tables import AuditEntry, User
+from termcrm.store.tables import AuditEntry, User, table
 from termcrm.store.types import utcnow
 
-audit_t = AuditEntry.__table__
-user_t = User.__table__
+audit_t = table(AuditEntry)
+user_t = table(User)
 
 
 def plain(value: Any) -> Any:

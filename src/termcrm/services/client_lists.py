@@ -17,11 +17,11 @@ from termcrm.services.errors import Invalid
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean, digits, fold, search_words
 from termcrm.store import search as store_search
-from termcrm.store.tables import Client, ClientTag, User
+from termcrm.store.tables import Client, ClientTag, User, table
 
-client_t = Client.__table__
-tag_t = ClientTag.__table__
-user_t = User.__table__
+client_t = table(Client)
+tag_t = table(ClientTag)
+user_t = table(User)
 
 SCOPES = ("all", "mine", "department")
 SEARCH_COUNT_CAP = 1000
@@ -181,8 +181,9 @@ def search_clients(
     return SearchResult(items=[_row(r) for r in rows], total=total, more=more)
 
 
-def _short_search(s: Session, actor: Actor, key: str, conds: list[sa.ColumnElement[bool]],
-                  limit: int) -> SearchResult[ClientRow]:
+def _short_search(
+    s: Session, actor: Actor, key: str, conds: list[sa.ColumnElement[bool]], limit: int
+) -> SearchResult[ClientRow]:
     """A query under three characters, which no trigram index serves (张伟, 科技, 'ab').
 
     Names that start with it come first (a b-tree range); then clients whose text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,16 +15,16 @@ from termcrm.services.access import check_user_in_reach, explain_client_refusal,
 from termcrm.services.actor import REP, Actor
 from termcrm.services.audit import check_version, diff, plain, record, versioned_update
 from termcrm.services.dto import ClientOut
-from termcrm.services.errors import Forbidden, Invalid, NotFound
+from termcrm.services.errors import BulkConflict, Conflict, Forbidden, Invalid, NotFound
 from termcrm.services.text import clean, fold
 from termcrm.services.validation import FieldError, normalise_tax_id
-from termcrm.store.tables import Client, ClientTag, Department, User
+from termcrm.store.tables import Client, ClientTag, Department, User, table
 from termcrm.store.types import utcnow
 
-client_t = Client.__table__
-tag_t = ClientTag.__table__
-user_t = User.__table__
-dept_t = Department.__table__
+client_t = table(Client)
+tag_t = table(ClientTag)
+user_t = table(User)
+dept_t = table(Department)
 
 KINDS = ("company", "person")
 STATUSES = ("lead", "prospect", "new", "active", "loyal", "lapsed", "lost")
@@ -399,3 +400,33 @@ def get_client(
 def require_visible_client(s: Session, actor: Actor, client_id: int) -> sa.Row[Any]:
     """For other services: the live client row, or the refusal with its reason."""
     return _visible_row(s, actor, client_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientEdit:
+    """One edit of a bulk update: the version it was based on and the fields to change."""
+
+    client_id: int
+    version: int
+    changes: Mapping[str, Any]
+
+
+def update_clients(s: Session, actor: Actor, edits: Sequence[ClientEdit]) -> list[ClientOut]:
+    """Apply many edits all or nothing, each with its own version check.
+
+    If any client moved on since its edit's version, BulkConflict lists every such
+    client (who changed which fields) and the caller's transaction is rolled back,
+    so nothing of the batch is saved. Access and validation errors abort likewise.
+    """
+    done: list[ClientOut] = []
+    stale: list[Conflict] = []
+    for edit in edits:
+        try:
+            done.append(
+                update_client(s, actor, edit.client_id, version=edit.version, changes=edit.changes)
+            )
+        except Conflict as exc:
+            stale.append(exc)
+    if stale:
+        raise BulkConflict(len(edits), stale)
+    return done

@@ -13,12 +13,12 @@ from termcrm.services.dto import AddressOut, EmailOut, PhoneOut
 from termcrm.services.errors import Invalid
 from termcrm.services.text import clean
 from termcrm.services.validation import FieldError, NormalPhone, normalise_email, normalise_phone
-from termcrm.store.tables import Address, Email, Phone
+from termcrm.store.tables import Address, Email, Phone, table
 from termcrm.store.types import utcnow
 
-phone_t = Phone.__table__
-email_t = Email.__table__
-address_t = Address.__table__
+phone_t = table(Phone)
+email_t = table(Email)
+address_t = table(Address)
 ADDRESS_KINDS = ("legal", "actual", "postal", "delivery")
 
 

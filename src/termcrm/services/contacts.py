@@ -19,11 +19,11 @@ from termcrm.services.dto import ContactOut, Page
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean
-from termcrm.store.tables import Client, Contact
+from termcrm.store.tables import Client, Contact, table
 from termcrm.store.types import utcnow
 
-contact_t = Contact.__table__
-client_t = Client.__table__
+contact_t = table(Contact)
+client_t = table(Client)
 TEXT_FIELDS = ("full_name", "position", "character_notes", "notes")
 FIELDS = (*TEXT_FIELDS, "birthday", "phones", "emails")
 
@@ -188,15 +188,10 @@ def _outs(s: Session, rows: list[Any]) -> list[ContactOut]:
     ids = [r.id for r in rows]
     phones = cp.phones_of(s, contact_ids=ids)
     emails = cp.emails_of(s, contact_ids=ids)
-    client_names = dict(
-        s.execute(
-            sa.select(client_t.c.id, client_t.c.name).where(
-                client_t.c.id.in_({r.client_id for r in rows})
-            )
-        )
-        .tuples()
-        .all()
+    names_q = sa.select(client_t.c.id, client_t.c.name).where(
+        client_t.c.id.in_({r.client_id for r in rows})
     )
+    client_names: dict[int, str] = {r.id: r.name for r in s.execute(names_q)}
     return [
         ContactOut(
             id=r.id,

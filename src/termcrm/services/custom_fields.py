@@ -16,10 +16,10 @@ from termcrm.services.audit import record
 from termcrm.services.dto import CustomFieldOut
 from termcrm.services.errors import Invalid
 from termcrm.services.text import clean
-from termcrm.store.tables import CustomField
+from termcrm.store.tables import CustomField, table
 from termcrm.store.types import utcnow
 
-field_t = CustomField.__table__
+field_t = table(CustomField)
 KINDS = ("number", "text", "date", "choice")
 ENTITIES = ("client", "contact", "deal")
 

@@ -18,15 +18,15 @@ from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.journal import check_links
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean
-from termcrm.store.tables import Client, Deal, DealStageChange, Pipeline, Stage, User
+from termcrm.store.tables import Client, Deal, DealStageChange, Pipeline, Stage, User, table
 from termcrm.store.types import utcnow
 
-deal_t = Deal.__table__
-stage_t = Stage.__table__
-pipeline_t = Pipeline.__table__
-history_t = DealStageChange.__table__
-client_t = Client.__table__
-user_t = User.__table__
+deal_t = table(Deal)
+stage_t = table(Stage)
+pipeline_t = table(Pipeline)
+history_t = table(DealStageChange)
+client_t = table(Client)
+user_t = table(User)
 
 # name, probability %, outcome
 DEFAULT_STAGES = (

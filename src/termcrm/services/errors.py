@@ -65,3 +65,24 @@ class Conflict(CrmError):
     @property
     def fields(self) -> set[str]:
         return {f for c in self.changes for f in c.fields}
+
+
+class BulkConflict(CrmError):
+    """Some records of a bulk edit changed since they were loaded; nothing was saved."""
+
+    def __init__(self, total: int, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        listed = "; ".join(
+            f"{c.entity} {c.entity_id}"
+            + (
+                f" (by {', '.join(sorted({x.user for x in c.changes}))}: "
+                f"{', '.join(sorted(c.fields))})"
+                if c.changes
+                else ""
+            )
+            for c in conflicts
+        )
+        super().__init__(
+            f"{len(conflicts)} of {total} records changed since you loaded them: {listed}; "
+            "nothing was saved"
+        )

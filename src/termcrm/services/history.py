@@ -13,10 +13,10 @@ from termcrm.services.deals import get_deal
 from termcrm.services.dto import AuditOut
 from termcrm.services.errors import Invalid
 from termcrm.services.tasks import get_task
-from termcrm.store.tables import AuditEntry, User
+from termcrm.store.tables import AuditEntry, User, table
 
-audit_t = AuditEntry.__table__
-user_t = User.__table__
+audit_t = table(AuditEntry)
+user_t = table(User)
 ENTITIES = ("client", "contact", "deal", "task", "user", "department")
 
 

@@ -17,14 +17,14 @@ from termcrm.services.dto import InteractionOut, Page
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean
-from termcrm.store.tables import Client, Contact, Deal, Interaction, User
+from termcrm.store.tables import Client, Contact, Deal, Interaction, User, table
 from termcrm.store.types import utcnow
 
-interaction_t = Interaction.__table__
-client_t = Client.__table__
-contact_t = Contact.__table__
-deal_t = Deal.__table__
-user_t = User.__table__
+interaction_t = table(Interaction)
+client_t = table(Client)
+contact_t = table(Contact)
+deal_t = table(Deal)
+user_t = table(User)
 
 KINDS = ("call", "meeting", "email", "letter", "visit", "message")
 DIRECTIONS = ("in", "out")

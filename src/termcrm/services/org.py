@@ -15,11 +15,11 @@ from termcrm.services.audit import diff, record, versioned_update
 from termcrm.services.dto import DepartmentOut, UserOut
 from termcrm.services.errors import Invalid, NotFound, UnknownUser
 from termcrm.services.text import clean
-from termcrm.store.tables import Department, User
+from termcrm.store.tables import Department, User, table
 from termcrm.store.types import utcnow
 
-user_t = User.__table__
-dept_t = Department.__table__
+user_t = table(User)
+dept_t = table(Department)
 
 
 def os_login() -> str:
@@ -273,7 +273,7 @@ def update_user(
         ).scalar_one()
         if admins <= 1:
             raise Invalid({"role": "this is the last admin; make somebody else admin first"})
-    changes = diff(row._mapping, values)
+    changes = diff(dict(row._mapping), values)
     if changes:
         versioned_update(
             s,

@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session
 
 from termcrm.services.text import build_search_body, digits
 from termcrm.services.validation import national_digits
-from termcrm.store.tables import Client, Contact, Email, Phone
+from termcrm.store.tables import Client, Contact, Email, Phone, table
 
-client_t = Client.__table__
-contact_t = Contact.__table__
-phone_t = Phone.__table__
-email_t = Email.__table__
+client_t = table(Client)
+contact_t = table(Contact)
+phone_t = table(Phone)
+email_t = table(Email)
 
 
 def phone_terms(e164: str, raw: str) -> list[str]:

@@ -10,22 +10,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from termcrm.services.access import check_user_in_reach, visible_users
-from termcrm.services.actor import Actor
+from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.audit import plain, record
 from termcrm.services.clients import require_visible_client
 from termcrm.services.dto import Page, TaskOut
-from termcrm.services.errors import Invalid, NotFound
+from termcrm.services.errors import Forbidden, Invalid, NotFound
 from termcrm.services.journal import check_links
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean
-from termcrm.store.tables import Client, Contact, Deal, Task, User
+from termcrm.store.tables import Client, Contact, Deal, Task, User, table
 from termcrm.store.types import utcnow
 
-task_t = Task.__table__
-client_t = Client.__table__
-contact_t = Contact.__table__
-deal_t = Deal.__table__
-user_t = User.__table__
+task_t = table(Task)
+client_t = table(Client)
+contact_t = table(Contact)
+deal_t = table(Deal)
+user_t = table(User)
 
 KINDS = ("call", "meeting", "visit", "letter", "email", "other")
 STATUSES = ("open", "done", "cancelled")
@@ -125,10 +125,18 @@ def _query(actor: Actor) -> sa.Select[Any]:
 def get_task(s: Session, actor: Actor, task_id: int) -> TaskOut:
     row = s.execute(_query(actor).where(task_t.c.id == task_id)).first()
     if row is None:
-        exists = s.execute(sa.select(task_t.c.id).where(task_t.c.id == task_id)).first()
-        if exists is None:
+        found = s.execute(
+            sa.select(task_t.c.deleted_at, user_t.c.full_name, user_t.c.login)
+            .select_from(task_t.join(user_t, user_t.c.id == task_t.c.assignee_id))
+            .where(task_t.c.id == task_id)
+        ).first()
+        if found is None or found.deleted_at is not None:
             raise NotFound(f"task {task_id} does not exist")
-        raise NotFound(f"task {task_id} is assigned to somebody outside your reach")
+        if actor.role == MANAGER:
+            rule = "managers see the tasks of their own department and the departments below it"
+        else:
+            rule = "reps see only the tasks assigned to them"
+        raise Forbidden(f"task {task_id} is assigned to {found.full_name or found.login}: {rule}")
     return _out(row)
 
 

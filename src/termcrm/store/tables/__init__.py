@@ -1,5 +1,6 @@
 """All tables of the store; importing this module registers them on the metadata."""
 
+import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from termcrm.store.tables.activity import Interaction, Task
@@ -17,6 +18,13 @@ from termcrm.store.tables.deals import Deal, DealStageChange, Pipeline, Stage
 from termcrm.store.tables.org import Department, User
 
 metadata = SQLModel.metadata
+
+
+def table(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a model, for the services' SQL expressions (typed for mypy)."""
+    result: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return result
+
 
 __all__ = [
     "Address",
@@ -36,4 +44,5 @@ __all__ = [
     "Task",
     "User",
     "metadata",
+    "table",
 ]
