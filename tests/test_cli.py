@@ -248,3 +248,29 @@ def test_help_is_fast_and_lazy() -> None:
         [sys.executable, "-m", "termcrm", "--help"], capture_output=True, text=True, check=True
     )
     assert "client" in helped.stdout
+
+
+def test_outdated_schema_asks_for_upgrade(cli: Cli) -> None:
+    from termcrm.store import migrate
+    from termcrm.store.engine import Database
+
+    cli("client", "add", "--name", "Kept")
+    db = Database(cli.url)
+    migrate.downgrade(db, "0001")
+    db.dispose()
+    message = cli("client", "list", code=1)
+    assert "termcrm db upgrade" in message and "0001" in message
+    assert "Upgraded the database schema from 0001" in cli("db", "upgrade")
+    assert "up to date" in cli("db", "current")
+    assert "Kept" in cli("client", "find", "kept")
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table notes(x)")
+    result = runner.invoke(app, ["--db", str(path), "client", "list"])
+    assert result.exit_code == 1
+    assert "not a termcrm database" in result.output

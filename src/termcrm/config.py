@@ -84,8 +84,8 @@ def _locale_from_env(env: dict[str, str]) -> str:
     return "en"
 
 
-def _system_timezone() -> str:
-    tz = os.environ.get("TZ")
+def _system_timezone(env: dict[str, str]) -> str:
+    tz = env.get("TZ")
     if tz:
         return tz.lstrip(":")
     try:
@@ -148,7 +148,7 @@ def load_settings(db: str | None = None, env: dict[str, str] | None = None) -> S
         "timezone",
         flag=None,
         env_var="TERMCRM_TIMEZONE",
-        default=_system_timezone(),
+        default=_system_timezone(env),
         default_src="system",
     )
     if values["locale"] not in LOCALES:
