@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -111,9 +112,10 @@ def emit(
     table = Table(
         title=Text(title) if title else None,
         title_justify="left",
+        title_style="bold",
         header_style="bold",
-        pad_edge=False,
-        expand=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
     )
     for name, _ in columns:
         table.add_column(name, overflow="fold")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -50,6 +52,7 @@ def history(
         .order_by(a.id)
         .limit(limit)
     ).all()
+    names = _user_names(s, list(rows))
     return [
         AuditOut(
             id=r.id,
@@ -59,7 +62,37 @@ def history(
             entity=r.entity,
             entity_id=r.entity_id,
             version=r.version,
-            changes=dict(r.changes or {}),
+            changes=_named(dict(r.changes or {}), names),
         )
         for r in rows
     ]
+
+
+USER_FIELDS = ("owner_id", "assignee_id", "author_id", "user_id")
+
+
+def _user_names(s: Session, rows: list[Any]) -> dict[int, str]:
+    ids = {
+        v
+        for r in rows
+        for f in USER_FIELDS
+        for v in (r.changes or {}).get(f, [])
+        if isinstance(v, int)
+    }
+    if not ids:
+        return {}
+    found = s.execute(
+        sa.select(user_t.c.id, user_t.c.full_name, user_t.c.login).where(user_t.c.id.in_(ids))
+    )
+    return {u.id: u.full_name or u.login for u in found}
+
+
+def _named(changes: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """Show user ids in history as 'Name (#id)'."""
+    for field in USER_FIELDS:
+        if field in changes:
+            changes[field] = [
+                f"{names[v]} (#{v})" if isinstance(v, int) and v in names else v
+                for v in changes[field]
+            ]
+    return changes
