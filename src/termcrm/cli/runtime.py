@@ -55,10 +55,12 @@ class Runtime:
         if self._actor is None:
             from termcrm.services import org
 
-            with self.database().write() as s:
-                self._actor = org.resolve_actor(
-                    s, org.os_login(), phone_region=self.settings.phone_region
-                )
+            login, region = org.os_login(), self.settings.phone_region
+            with self.database().read() as s:
+                self._actor = org.known_actor(s, login, phone_region=region)
+            if self._actor is None:  # first user of the database, or an explanation why not
+                with self.database().write() as s:
+                    self._actor = org.resolve_actor(s, login, phone_region=region)
         return self._actor
 
     @contextmanager

@@ -38,6 +38,14 @@ def _actor(r: Any, phone_region: str) -> Actor:
     )
 
 
+def known_actor(s: Session, login: str, *, phone_region: str = "RU") -> Actor | None:
+    """The active termcrm user for a login, or None; reads only (no write lock)."""
+    row = s.execute(sa.select(user_t).where(user_t.c.login == login)).first()
+    if row is None or not row.active:
+        return None
+    return _actor(row, phone_region)
+
+
 def resolve_actor(s: Session, login: str, *, phone_region: str = "RU") -> Actor:
     """The termcrm user for an OS login. On an empty database that login becomes the admin."""
     row = s.execute(sa.select(user_t).where(user_t.c.login == login)).first()
