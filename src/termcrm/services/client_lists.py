@@ -15,7 +15,7 @@ from termcrm.services.actor import Actor
 from termcrm.services.dto import ClientRow, Page, SearchResult
 from termcrm.services.errors import Invalid
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
-from termcrm.services.text import clean, digits, fold, search_words
+from termcrm.services.text import clean, digits, search_words
 from termcrm.store import search as store_search
 from termcrm.store.tables import Client, ClientTag, User, table
 
@@ -163,7 +163,7 @@ def search_clients(
     conds = _conditions(actor, flt or ClientFilter())
     long_words = [w for w in words if len(w) >= store_search.MIN_TRIGRAM]
     if not long_words:
-        return _short_search(s, actor, fold(query), conds, limit)
+        return _short_search(s, actor, words, conds, limit)
     dialect = s.get_bind().dialect.name
     hits = store_search.matching_ids(dialect, long_words).subquery("hits")
     for w in words:
@@ -182,15 +182,20 @@ def search_clients(
 
 
 def _short_search(
-    s: Session, actor: Actor, key: str, conds: list[sa.ColumnElement[bool]], limit: int
+    s: Session, actor: Actor, words: list[str], conds: list[sa.ColumnElement[bool]], limit: int
 ) -> SearchResult[ClientRow]:
-    """A query under three characters, which no trigram index serves (张伟, 科技, 'ab').
+    """Words all under three characters, which no trigram index serves (张伟, 科技, 'ab').
 
-    Names that start with it come first (a b-tree range); then clients whose text
-    contains it, from a bounded scan of the SHORT_SCAN_ROWS newest clients.
+    Names that start with the first word come first (a b-tree range); then clients
+    whose text contains it, from a bounded scan of the SHORT_SCAN_ROWS newest
+    clients. Every other word must be contained in the text too.
     """
     dialect = s.get_bind().dialect.name
-    prefix = _row_query().where(*conds, store_search.name_prefix(dialect, client_t.c.name_key, key))
+    key = words[0]
+    others = [client_t.c.search_body.contains(w, autoescape=True) for w in words[1:]]
+    prefix = _row_query().where(
+        *conds, *others, store_search.name_prefix(dialect, client_t.c.name_key, key)
+    )
     rows = list(s.execute(prefix.order_by(client_t.c.name_key, client_t.c.id).limit(limit)))
     if len(rows) < limit:
         floor = s.execute(
@@ -199,6 +204,7 @@ def _short_search(
         seen = {r.id for r in rows}
         scan = _row_query().where(
             *conds,
+            *others,
             client_t.c.id > (floor or 0),
             client_t.c.search_body.contains(key, autoescape=True),
         )

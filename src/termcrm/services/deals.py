@@ -220,7 +220,7 @@ def move_deal(
         "closed_at": now if st.outcome != "open" else None,
     }
     changes: dict[str, list[Any]] = {"stage": [current.stage, st.name]}
-    if st.outcome == "lost":
+    if st.outcome == "lost" and clean(lost_reason) != current.lost_reason:
         values["lost_reason"] = clean(lost_reason)
         changes["lost_reason"] = [current.lost_reason, values["lost_reason"]]
     versioned_update(
@@ -262,16 +262,30 @@ def _query(actor: Actor) -> sa.Select[Any]:
             .join(stage_t, stage_t.c.id == d.stage_id)
             .join(user_t, user_t.c.id == d.owner_id)
         )
-        .where(d.deleted_at.is_(None), visible_clients(actor))
+        .where(d.deleted_at.is_(None), client_t.c.deleted_at.is_(None), visible_clients(actor))
     )
 
 
 def get_deal(s: Session, actor: Actor, deal_id: int) -> DealOut:
     row = s.execute(_query(actor).where(deal_t.c.id == deal_id)).first()
     if row is None:
-        exists = s.execute(sa.select(deal_t.c.client_id).where(deal_t.c.id == deal_id)).first()
+        exists = s.execute(
+            sa.select(deal_t.c.client_id, client_t.c.deleted_at)
+            .join(client_t, client_t.c.id == deal_t.c.client_id)
+            .where(deal_t.c.id == deal_id, deal_t.c.deleted_at.is_(None))
+        ).first()
         if exists is None:
             raise NotFound(f"deal {deal_id} does not exist")
+        reachable = s.execute(
+            sa.select(client_t.c.id).where(
+                client_t.c.id == exists.client_id, visible_clients(actor)
+            )
+        ).first()
+        if reachable is not None and exists.deleted_at is not None:
+            raise NotFound(
+                f"deal {deal_id} belongs to client {exists.client_id}, which is in the trash "
+                f"(restore it with `client restore {exists.client_id}`)"
+            )
         raise explain_client_refusal(s, actor, exists.client_id)
     return _out(row)
 

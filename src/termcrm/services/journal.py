@@ -159,7 +159,8 @@ def _page(
     i = interaction_t.c
     conds: list[sa.ColumnElement[bool]] = [
         i.deleted_at.is_(None),
-        i.client_id.in_(sa.select(client_t.c.id).where(visible_clients(actor))),
+        visible_clients(actor),  # on the joined client
+        client_t.c.deleted_at.is_(None),  # a client in the trash takes its journal with it
     ]
     if only_id is not None:
         conds.append(i.id == only_id)

@@ -118,7 +118,11 @@ def _query(actor: Actor) -> sa.Select[Any]:
                 client_t, client_t.c.id == t.client_id
             )
         )
-        .where(t.deleted_at.is_(None), visible_users(actor, t.assignee_id))
+        .where(
+            t.deleted_at.is_(None),
+            client_t.c.deleted_at.is_(None),  # tasks about a trashed client go with it
+            visible_users(actor, t.assignee_id),
+        )
     )
 
 

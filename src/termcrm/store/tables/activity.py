@@ -21,8 +21,8 @@ class Interaction(Editable, table=True):
     kind: str = Field(max_length=16)  # call | meeting | email | letter | visit | message
     direction: str = Field(default="out", max_length=8)  # in | out
     occurred_at: datetime = Field(sa_type=UTCDateTime)
-    purpose: str = Field(default="")
-    result: str = Field(default="")
+    purpose: str = Field(default="", sa_type=sa.Text)
+    result: str = Field(default="", sa_type=sa.Text)
     user_id: int = Field(foreign_key="user_account.id")
     client_id: int = Field(foreign_key="client.id")
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
@@ -42,7 +42,7 @@ class Task(Editable, table=True):
     assignee_id: int = Field(foreign_key="user_account.id")
     author_id: int = Field(foreign_key="user_account.id")
     status: str = Field(default="open", max_length=16)  # open | done | cancelled
-    notes: str = Field(default="")
+    notes: str = Field(default="", sa_type=sa.Text)
     client_id: int | None = Field(default=None, foreign_key="client.id")
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)

@@ -34,8 +34,8 @@ class Client(Editable, table=True):
     city: str = Field(default="", max_length=100)
     source: str = Field(default="", max_length=100)
     website: str = Field(default="", max_length=300)
-    bank_details: str = Field(default="")
-    business_info: str = Field(default="")
+    bank_details: str = Field(default="", sa_type=sa.Text)
+    business_info: str = Field(default="", sa_type=sa.Text)
     owner_id: int | None = Field(default=None, foreign_key="user_account.id")
     department_id: int | None = Field(default=None, foreign_key="department.id")
     parent_id: int | None = Field(default=None, foreign_key="client.id", index=True)
@@ -43,7 +43,7 @@ class Client(Editable, table=True):
     last_interaction_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # casefolded text over names, tax id, city, emails, phone digits and contact
     # names; indexed by FTS5 (SQLite) or pg_trgm (PostgreSQL)
-    search_body: str = Field(default="")
+    search_body: str = Field(default="", sa_type=sa.Text)
 
 
 class ClientTag(SQLModel, table=True):
@@ -61,8 +61,8 @@ class Contact(Editable, table=True):
     full_name: str = Field(max_length=300)
     position: str = Field(default="", max_length=200)
     birthday: date | None = Field(default=None)
-    character_notes: str = Field(default="")
-    notes: str = Field(default="")
+    character_notes: str = Field(default="", sa_type=sa.Text)
+    notes: str = Field(default="", sa_type=sa.Text)
 
 
 class Address(Editable, table=True):

@@ -48,7 +48,7 @@ class Deal(Editable, table=True):
     source: str = Field(default="", max_length=100)
     competitor: str = Field(default="", max_length=200)
     lost_reason: str = Field(default="", max_length=500)
-    description: str = Field(default="")
+    description: str = Field(default="", sa_type=sa.Text)
     stage_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
