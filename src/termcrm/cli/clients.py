@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, say
+from termcrm.cli.output import Format, emit, emit_record, more_hint, say
 from termcrm.cli.parse import parse_address, parse_pairs
 from termcrm.cli.runtime import guarded, runtime
 
@@ -138,8 +138,8 @@ def list_(
         title="Trash" if trash else "",
         empty="No clients match.",
     )
-    if cursor and not all_pages and fmt is Format.table:
-        say(f"More: add --after {cursor} (or --all-pages)", style="dim")
+    if cursor and not all_pages:
+        more_hint(cursor, "or --all-pages")
 
 
 @app.command()
@@ -161,7 +161,7 @@ def find(
         result = client_lists.search_clients(s, actor, text, limit=limit)
     emit(result.items, ROW_COLUMNS, fmt, tz=rt.settings.tz, empty=f"No client matches '{text}'.")
     if fmt is Format.table and result.items:
-        total = f"more than {result.total:,}" if result.more else f"{result.total:,}"
+        total = f"{result.total:,}+" if result.more else f"{result.total:,}"
         say(f"{total} match(es)", style="dim")
 
 
@@ -226,7 +226,7 @@ def show(
             ("Branch of", card.parent_id),
             (
                 "Phones",
-                [p.raw + (f" ext. {p.extension}" if p.extension else "") for p in card.phones],
+                [p.raw for p in card.phones],
             ),
             ("Emails", [e.address for e in card.emails]),
             ("Addresses", [f"{a.kind}: {a.line}" for a in card.addresses]),

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, say
+from termcrm.cli.output import Format, emit, emit_record, more_hint, say
 from termcrm.cli.runtime import guarded, runtime
 
 app = typer.Typer(help="Contact persons: add, edit, list, show, delete.", no_args_is_help=True)
@@ -133,8 +133,8 @@ def list_(
     with rt.read() as s:
         page = contacts.list_contacts(s, actor, client_id=client, after=after, limit=limit)
     emit(page.items, COLUMNS, fmt, empty="No contact persons.")
-    if page.next_cursor and fmt is Format.table:
-        say(f"More: add --after {page.next_cursor}", style="dim")
+    if page.next_cursor:
+        more_hint(page.next_cursor)
 
 
 @app.command()
@@ -166,7 +166,7 @@ def show(
             ("Character", c.character_notes),
             ("Notes", c.notes),
         ],
-        title=f"{c.full_name}  #{c.id} v{c.version}",
+        title=f"{c.full_name}  #{c.id} v{c.version}" + ("  (deleted)" if c.deleted_at else ""),
     )
     emit(
         recent,
@@ -186,12 +186,22 @@ def show(
 
 @app.command()
 @guarded
-def delete(ctx: typer.Context, contact_id: Annotated[int, typer.Argument()]) -> None:
-    """Delete a contact person (kept in history)."""
+def delete(
+    ctx: typer.Context,
+    contact_id: Annotated[int, typer.Argument()],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Delete a contact person (the record and its history are kept)."""
     from termcrm.services import contacts
 
     rt = runtime(ctx)
     actor = rt.actor
+    with rt.read() as s:
+        c = contacts.get_contact(s, actor, contact_id)
+    if not yes and not typer.confirm(
+        f"Delete contact '{c.full_name}' of {c.client}?", default=False
+    ):
+        raise typer.Exit(1)
     with rt.write() as s:
         contacts.delete_contact(s, actor, contact_id)
-    say(f"Contact {contact_id} deleted.")
+    say(f"Contact {contact_id} ({c.full_name}) deleted.")

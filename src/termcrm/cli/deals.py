@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, say
+from termcrm.cli.output import Format, emit, emit_record, more_hint, say
 from termcrm.cli.parse import parse_date
 from termcrm.cli.runtime import guarded, runtime
 
@@ -96,8 +96,8 @@ def list_(
             limit=limit,
         )
     emit(page.items, COLUMNS, fmt, empty="No deals.")
-    if page.next_cursor and fmt is Format.table:
-        say(f"More: add --after {page.next_cursor}", style="dim")
+    if page.next_cursor:
+        more_hint(page.next_cursor)
 
 
 @app.command()

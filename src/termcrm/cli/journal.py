@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, say
+from termcrm.cli.output import Format, emit, more_hint, say
 from termcrm.cli.parse import parse_when
 from termcrm.cli.runtime import guarded, runtime
 
@@ -90,11 +91,11 @@ def journal_list(
         client_id=client,
         contact_id=contact,
         kind=kind,
-        since=parse_when(since, tz, option="--since") if since else None,
-        until=parse_when(until, tz, option="--until") if until else None,
+        since=parse_when(since, tz, option="--since", day_start=time(0, 0)) if since else None,
+        until=parse_when(until, tz, option="--until", day_start=time(0, 0)) if until else None,
     )
     with rt.read() as s:
         page = journal.list_interactions(s, actor, flt, after=after, limit=limit)
     emit(page.items, COLUMNS, fmt, tz=tz, empty="The journal has no entries for this.")
-    if page.next_cursor and fmt is Format.table:
-        say(f"More: add --after {page.next_cursor}", style="dim")
+    if page.next_cursor:
+        more_hint(page.next_cursor)

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
 
 
 class Format(StrEnum):
@@ -65,7 +66,7 @@ def cell(value: Any, tz: tzinfo | None = None) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:,.2f}".replace(",", "\u202f")
+        return f"{value:,.2f}"
     if isinstance(value, list | tuple):
         return "; ".join(cell(v, tz) for v in value)
     if isinstance(value, dict):
@@ -145,3 +146,9 @@ def emit_record(pairs: Iterable[tuple[str, Any]], *, title: str, tz: tzinfo | No
 
 def say(message: str, style: str = "green") -> None:
     console.print(Text(message, style=style))
+
+
+def more_hint(cursor: str, extra: str = "") -> None:
+    """Tell, on stderr (so JSON and CSV stay clean), how to get the next page."""
+    note = f"More rows: add --after {cursor}" + (f" ({extra})" if extra else "")
+    err.print(Text(note, style="dim"), soft_wrap=True)

@@ -120,7 +120,7 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
         from termcrm.config import ConfigError
         from termcrm.services.errors import CrmError, Invalid
@@ -128,14 +128,44 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
         try:
             return fn(*args, **kwargs)
         except Invalid as exc:
-            fail("; ".join(f"{k.replace('_', '-')}: {v}" for k, v in exc.errors.items()))
+            fail("; ".join(f"{option_label(k)}: {v}" for k, v in exc.errors.items()))
         except (CrmError, ConfigError) as exc:
             fail(str(exc))
-        except OperationalError as exc:
+        except DatabaseError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             fail(f"cannot use the database: {reason}")
+        except (ArgumentError, NoSuchModuleError):
+            fail(
+                "termcrm works with SQLite (a file path) or PostgreSQL "
+                "(postgresql://user@host/dbname); check --db, TERMCRM_DATABASE_URL or the "
+                "config file (`termcrm config show`)"
+            )
 
     return wrapper
+
+
+# service field names that the command line spells differently
+OPTION_NAMES = {
+    "phones": "--phone",
+    "emails": "--email",
+    "tags": "--tag",
+    "addresses": "--address",
+    "full_name": "--name",
+    "parent_id": "--parent",
+    "owner_id": "--owner",
+    "lost_reason": "--reason",
+    "business_info": "--info",
+    "character_notes": "--character",
+    "due_at": "--due",
+    "occurred_at": "--when",
+}
+
+
+def option_label(field: str) -> str:
+    """How a field named by a service error is called on the command line."""
+    if field.startswith("custom."):
+        return f"--field {field.removeprefix('custom.')}"
+    return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
 
 
 def stdout_is_tty() -> bool:

@@ -100,9 +100,10 @@ def current(ctx: typer.Context) -> None:
     db = rt.database(check_schema=False)
     cur, head = migrate.current_revision(db), migrate.head_revision()
     state = "up to date" if cur == head else "needs `termcrm db upgrade`"
+    url = masked_url(db.url)
     emit_record(
         [
-            ("Database", masked_url(db.url)),
+            ("Database", url.removeprefix("sqlite:///")),
             ("Schema", cur or "empty"),
             ("This termcrm needs", head),
             ("State", state),

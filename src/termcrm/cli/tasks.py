@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, say
+from termcrm.cli.output import Format, emit, more_hint, say
 from termcrm.cli.parse import parse_when
 from termcrm.cli.runtime import guarded, runtime
 
@@ -84,5 +84,5 @@ def list_(
         )
         page = tasks.list_tasks(s, actor, flt, after=after, limit=limit)
     emit(page.items, COLUMNS, fmt, tz=rt.settings.tz, empty="No tasks.")
-    if page.next_cursor and fmt is Format.table:
-        say(f"More: add --after {page.next_cursor}", style="dim")
+    if page.next_cursor:
+        more_hint(page.next_cursor)

@@ -85,31 +85,39 @@ def _conditions(actor: Actor, f: ClientFilter) -> list[sa.ColumnElement[bool]]:
     return conds
 
 
+_ROWS = sa.select(
+    client_t.c.id,
+    client_t.c.name,
+    client_t.c.kind,
+    client_t.c.client_group,
+    client_t.c.status,
+    client_t.c.city,
+    client_t.c.last_interaction_at,
+    client_t.c.version,
+    sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login, "").label("owner"),
+).select_from(client_t.outerjoin(user_t, user_t.c.id == client_t.c.owner_id))
+
+
 def _row_query() -> sa.Select[Any]:
-    return sa.select(
-        client_t.c.id,
-        client_t.c.name,
-        client_t.c.kind,
-        client_t.c.client_group,
-        client_t.c.status,
-        client_t.c.city,
-        client_t.c.last_interaction_at,
-        client_t.c.version,
-        sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login, "").label("owner"),
-    ).select_from(client_t.outerjoin(user_t, user_t.c.id == client_t.c.owner_id))
+    # built once: statements are immutable, every .where() makes a new one; building
+    # this select costs about as much as fetching a page of 100 rows
+    return _ROWS
 
 
 def _row(r: Any) -> ClientRow:
+    # by position, in _row_query's order: a Row's attribute access costs ~0.3 us a
+    # field, a third of a millisecond for a page of 100
+    id_, name, kind, group, status, city, last_interaction_at, version, owner = r[:9]
     return ClientRow(
-        id=r.id,
-        name=r.name,
-        kind=r.kind,
-        group=r.client_group,
-        status=r.status,
-        city=r.city,
-        owner=r.owner,
-        last_interaction_at=r.last_interaction_at,
-        version=r.version,
+        id=id_,
+        name=name,
+        kind=kind,
+        group=group,
+        status=status,
+        city=city,
+        owner=owner,
+        last_interaction_at=last_interaction_at,
+        version=version,
     )
 
 
@@ -170,11 +178,18 @@ def search_clients(
         if len(w) < store_search.MIN_TRIGRAM:
             conds.append(client_t.c.search_body.contains(w, autoescape=True))
     q = _row_query().join(hits, hits.c[0] == client_t.c.id).where(*conds)
-    rows = s.execute(q.order_by(client_t.c.id.desc()).limit(limit)).all()
+    # newest first in the index's own order (hits.id, not client.id): SQLite's FTS5
+    # streams it and stops at the limit instead of sorting every match
+    rows = s.execute(q.order_by(hits.c[0].desc()).limit(limit)).all()
     if len(rows) < limit:
         total, more = len(rows), False
     else:
-        capped = q.with_only_columns(client_t.c.id).order_by(None).limit(SEARCH_COUNT_CAP + 1)
+        capped = store_search.capped_hits(
+            dialect,
+            q.with_only_columns(client_t.c.id).order_by(None),
+            hits.c[0],
+            SEARCH_COUNT_CAP + 1,
+        )
         total = s.execute(sa.select(sa.func.count()).select_from(capped.subquery())).scalar_one()
         more = total > SEARCH_COUNT_CAP
         total = min(total, SEARCH_COUNT_CAP)

@@ -25,7 +25,9 @@ ENTITIES = ("client", "contact", "deal", "task", "user", "department")
 def history(
     s: Session, actor: Actor, entity: str, entity_id: int, *, limit: int = 500
 ) -> list[AuditOut]:
-    """Changes of one record, oldest first. A client's history includes its contacts,
+    """The latest ``limit`` changes of one record, oldest first.
+
+    A client's history includes its contacts,
     journal entries, tasks and deals. Access is checked on the record itself."""
     if entity not in ENTITIES:
         raise Invalid({"entity": f"must be one of {', '.join(ENTITIES)}"})
@@ -49,9 +51,9 @@ def history(
         sa.select(audit_t, user_t.c.full_name, user_t.c.login)
         .select_from(audit_t.outerjoin(user_t, user_t.c.id == a.user_id))
         .where(where)
-        .order_by(a.id)
+        .order_by(a.id.desc())
         .limit(limit)
-    ).all()
+    ).all()[::-1]  # the newest ``limit`` entries, shown oldest first
     names = _user_names(s, list(rows))
     return [
         AuditOut(

@@ -15,16 +15,23 @@ from termcrm.services.audit import diff, record, versioned_update
 from termcrm.services.dto import DepartmentOut, UserOut
 from termcrm.services.errors import Invalid, NotFound, UnknownUser
 from termcrm.services.text import clean
-from termcrm.store.tables import Department, User, table
+from termcrm.store.tables import Client, Department, User, table
 from termcrm.store.types import utcnow
 
 user_t = table(User)
 dept_t = table(Department)
+client_t = table(Client)
 
 
 def os_login() -> str:
     """The OS account running this process. ``$USER`` is not trusted: anyone can set it."""
-    return pwd.getpwuid(os.getuid()).pw_name
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        raise UnknownUser(
+            f"your user id {os.getuid()} has no account name on this machine; "
+            "termcrm identifies users by their OS login"
+        ) from None
 
 
 def _actor(r: Any, phone_region: str) -> Actor:
@@ -282,6 +289,14 @@ def update_user(
         if admins <= 1:
             raise Invalid({"role": "this is the last admin; make somebody else admin first"})
     changes = diff(dict(row._mapping), values)
+    if "department_id" in changes:
+        # a client belongs to its owner's department: the owner's clients move along
+        moved = s.execute(
+            sa.update(client_t)
+            .where(client_t.c.owner_id == row.id)
+            .values(department_id=values["department_id"])
+        ).rowcount  # type: ignore[attr-defined]
+        changes["clients_moved"] = [None, moved]
     if changes:
         versioned_update(
             s,

@@ -17,7 +17,13 @@ MAX_LIMIT = 1000
 
 def encode_cursor(values: Sequence[Any]) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(
+            json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
 
 
 def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:

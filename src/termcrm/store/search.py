@@ -12,6 +12,8 @@ to a prefix match on the casefolded name (``name_key``), which a b-tree serves.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -95,6 +97,21 @@ def matching_ids(dialect: str, words: list[str]) -> sa.Select[tuple[int]]:
     client = sa.table("client", sa.column("id"), sa.column("search_body"))
     conditions = [client.c.search_body.like(f"%{_like_escape(w)}%", escape="\\") for w in words]
     return sa.select(client.c.id).where(*conditions).order_by(client.c.id.desc())
+
+
+def capped_hits(
+    dialect: str, query: sa.Select[Any], hit_id: sa.ColumnElement[int], cap: int
+) -> sa.Select[Any]:
+    """At most ``cap`` rows of ``query`` (joined with :func:`matching_ids`), for a capped count.
+
+    SQLite: in the order FTS5 yields hits anyway (rowid, newest first). Without it the
+    planner may drive the join from another index (a rep's ``owner_id``) and evaluate
+    the MATCH once per client: seconds on a million clients instead of a millisecond.
+    PostgreSQL: unordered, so the scan stops after ``cap`` rows instead of sorting all.
+    """
+    if dialect == "sqlite":
+        query = query.order_by(hit_id.desc())
+    return query.limit(cap)
 
 
 def name_prefix(dialect: str, column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool]:
