@@ -104,6 +104,10 @@ def _row_query() -> sa.Select[Any]:
     return _ROWS
 
 
+# per sort: the row select plus the sort value (for the cursor), built once
+_SORTED = {key: _ROWS.add_columns(column.label("_sort")) for key, (column, _) in SORTS.items()}
+
+
 def _row(r: Any) -> ClientRow:
     # by position, in _row_query's order: a Row's attribute access costs ~0.3 us a
     # field, a third of a millisecond for a page of 100
@@ -144,8 +148,8 @@ def list_clients(
         kinds = [kind] if key == "id" else [kind, int]
         conds.append(keyset(columns, decode_cursor(after, kinds), descending))
     order = [col.desc() if descending else col.asc() for col in columns]
-    q = _row_query().add_columns(column.label("_sort")).where(*conds).order_by(*order)
-    rows = s.execute(q.limit(limit + 1)).all()
+    q = _SORTED[key].where(*conds).order_by(*order)
+    rows = s.connection().execute(q.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = None

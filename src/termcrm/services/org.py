@@ -177,8 +177,7 @@ def list_departments(s: Session) -> list[DepartmentOut]:
     return sorted(items, key=lambda d: d.path.casefold())
 
 
-def _user_out(s: Session, r: Any) -> UserOut:
-    tree = _department_paths(s)
+def _user_out(tree: dict[int, tuple[str, int | None]], r: Any) -> UserOut:
     return UserOut(
         id=r.id,
         login=r.login,
@@ -243,14 +242,15 @@ def get_user(s: Session, login: str) -> UserOut:
     row = s.execute(sa.select(user_t).where(user_t.c.login == login)).first()
     if row is None:
         raise NotFound(f"no user with login '{login}'")
-    return _user_out(s, row)
+    return _user_out(_department_paths(s), row)
 
 
 def list_users(s: Session, *, include_inactive: bool = False) -> list[UserOut]:
     q = sa.select(user_t).order_by(user_t.c.login)
     if not include_inactive:
         q = q.where(user_t.c.active.is_(True))
-    return [_user_out(s, r) for r in s.execute(q)]
+    tree = _department_paths(s)
+    return [_user_out(tree, r) for r in s.execute(q)]
 
 
 def update_user(

@@ -50,7 +50,9 @@ def keyset(
     columns: Sequence[sa.ColumnElement[Any]], after: Sequence[Any], descending: bool
 ) -> sa.ColumnElement[bool]:
     """Rows strictly after ``after`` in the order of ``columns`` (all one direction)."""
-    bound = sa.tuple_(*[sa.literal(v, c.type) for c, v in zip(columns, after, strict=True)])
+    bound = sa.tuple_(
+        *[sa.bindparam(None, v, type_=c.type) for c, v in zip(columns, after, strict=True)]
+    )
     if descending:
         return sa.tuple_(*columns) < bound
     return sa.tuple_(*columns) > bound

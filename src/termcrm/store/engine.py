@@ -21,10 +21,12 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_S = 30.0
-# SQLite's page cache per connection, in KiB (the default is 2 MiB). A search that
-# checks the access rule of each full-text hit reads thousands of client rows; with
-# 2 MiB they fall out of the cache between queries (twice the time on 1M clients)
+# A search that checks the access rule of each full-text hit reads thousands of
+# client rows scattered over the file. With SQLite's defaults (a 2 MiB page cache,
+# no memory mapping) each is a read() into the cache; memory-mapped they cost half
+# (a rep's search on 1M clients: 13 -> 7 ms). The map is address space, not memory.
 CACHE_KIB = 16 * 1024
+MMAP_BYTES = 0x7FFF0000  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
 
 
 def normalise_url(url: str) -> str:
@@ -48,6 +50,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        cur.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

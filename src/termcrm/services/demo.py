@@ -1,0 +1,1024 @@
+"""Demo data: the team of the seed documents' demo, clients and two years of history.
+
+``load_demo`` fills a database that holds no clients (or, with ``replace``,
+one it first empties completely) in ONE write transaction: if anything fails,
+nothing is left behind, and no other session ever sees a half-loaded database.
+
+What it creates (N = ``clients``):
+
+- departments (4): Head office > Sales > Wholesale, Retail;
+- users (8 + the admin): a director (Head office), a sales head (manager of
+  Sales, so both sub-departments), a manager and two reps in each of
+  Wholesale and Retail; ``admin_login`` is or becomes the admin;
+- the default pipeline with its stages (``deals.default_pipeline``);
+- clients: exactly N, about 15% persons, names from Faker's ru_RU, en_US and
+  zh_CN pools (about 50/25/25), about 10% branches of an earlier company of
+  the same owner; owners are reps (Wholesale reps own the wholesale groups
+  and trade networks, Retail reps own retail); Russian companies have a valid
+  INN (branches share their parent's), other clients no tax id;
+- per client: 1 address, 1 email, 1-2 phones (companies) or 1 (persons), 0-3 tags;
+- with ``history`` (the default), also: 1-3 contact persons per company, each
+  with a mobile phone and (80%) an email; 1-9 journal entries per client
+  (about 5) over the last two years; an open task for about 60% of clients
+  (about a third of them overdue) and a done task for about 40% of calls,
+  meetings and visits; 0-2 deals per company (10% of persons have one),
+  spread over the stages, each with its stage history, won or lost ones closed.
+
+``client.search_body`` and ``name_key`` are computed here exactly as
+``search_index.refresh`` and the client service would. No audit entry is
+written per row: one entry (entity "demo", action "create") records the counts.
+The same seed gives the same data (dates are relative to today).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from random import Random
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.services import deals as deal_service
+from termcrm.services import demo_words as w
+from termcrm.services import org
+from termcrm.services.access import require_admin
+from termcrm.services.actor import ADMIN, DIRECTOR, MANAGER, REP, Actor
+from termcrm.services.audit import record
+from termcrm.services.errors import Invalid
+from termcrm.services.text import build_search_body, fold
+from termcrm.services.validation import inn_with_checksum
+from termcrm.store import bulk
+from termcrm.store.engine import Database
+from termcrm.store.tables import (
+    Address,
+    Client,
+    ClientTag,
+    Contact,
+    Deal,
+    DealStageChange,
+    Department,
+    Email,
+    Interaction,
+    Phone,
+    Task,
+    User,
+    metadata,
+    table,
+)
+from termcrm.store.types import utcnow
+
+client_t = table(Client)
+tag_t = table(ClientTag)
+contact_t = table(Contact)
+address_t = table(Address)
+phone_t = table(Phone)
+email_t = table(Email)
+deal_t = table(Deal)
+history_t = table(DealStageChange)
+interaction_t = table(Interaction)
+task_t = table(Task)
+user_t = table(User)
+dept_t = table(Department)
+
+BATCH = 5000  # clients generated and inserted at a time
+POOL = 400  # names per Faker pool
+MAX_PARENTS = 2000  # companies per owner remembered as possible parents of branches
+
+# key, name, parent key
+DEPARTMENTS = (
+    ("head", "Head office", None),
+    ("sales", "Sales", "head"),
+    ("wholesale", "Wholesale", "sales"),
+    ("retail", "Retail", "sales"),
+)
+# login, full name, role, department key
+TEAM = (
+    ("svolkov", "Сергей Волков", DIRECTOR, "head"),
+    ("akuznetsova", "Анна Кузнецова", MANAGER, "sales"),
+    ("liwei", "李伟", MANAGER, "wholesale"),
+    ("jcarter", "James Carter", MANAGER, "retail"),
+    ("dorlov", "Дмитрий Орлов", REP, "wholesale"),
+    ("wangfang", "王芳", REP, "wholesale"),
+    ("ebrooks", "Emily Brooks", REP, "retail"),
+    ("osmirnova", "Ольга Смирнова", REP, "retail"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """Rows created per table, and the logins of the demo team."""
+
+    departments: int
+    users: int  # the team, plus the admin when this load created it
+    clients: int
+    branches: int  # clients with a parent (included in ``clients``)
+    client_tags: int
+    contacts: int
+    addresses: int
+    phones: int
+    emails: int
+    interactions: int
+    tasks: int
+    deals: int
+    deal_stage_changes: int
+    admin_login: str
+    logins: tuple[str, ...]  # the demo team, director first
+
+
+def has_clients(db: Database) -> bool:
+    """True when the database holds any client (in the trash too)."""
+    with db.read() as s:
+        return s.execute(sa.select(client_t.c.id).limit(1)).first() is not None
+
+
+def load_demo(
+    db: Database,
+    *,
+    admin_login: str,
+    clients: int = 2000,
+    seed: int = 1,
+    replace: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+    history: bool = True,
+) -> DemoSummary:
+    """Load the demo into ``db`` in one transaction; see the module docstring.
+
+    Refuses (``Invalid``) a database that already holds clients unless
+    ``replace``, which first deletes ALL data (every table but the schema
+    version) and makes ``admin_login`` the admin of the emptied database.
+    ``admin_login`` must be, or on an empty database becomes, an admin.
+    ``history=False`` loads the team and clients only (no contacts, journal,
+    tasks or deals): the benchmark's path. ``progress(stage, count)`` is called
+    after each batch with the number of clients loaded so far.
+    """
+    if clients < 1:
+        raise Invalid({"clients": "give at least 1 client"})
+    with db.write() as s:
+        known = s.execute(sa.select(user_t.c.id).where(user_t.c.login == admin_login)).first()
+        actor = org.resolve_actor(s, admin_login)
+        require_admin(actor, "load demo data")
+        admin_created = known is None
+        existing = s.execute(sa.select(sa.func.count()).select_from(client_t)).scalar_one()
+        if existing and not replace:
+            raise Invalid(
+                {
+                    "database": f"it already holds {existing:,} clients; demo data goes into "
+                    "an empty database only (use --replace to delete ALL data first)"
+                }
+            )
+        if replace:
+            bulk.delete_all(s, [t for t in metadata.sorted_tables if t.name != "alembic_version"])
+            actor = org.resolve_actor(s, admin_login)
+            admin_created = True
+        return _load(
+            s,
+            actor,
+            admin_created=admin_created,
+            clients=clients,
+            seed=seed,
+            progress=progress,
+            history=history,
+        )
+
+
+def _load(
+    s: Session,
+    actor: Actor,
+    *,
+    admin_created: bool,
+    clients: int,
+    seed: int,
+    progress: Callable[[str, int], None] | None,
+    history: bool,
+) -> DemoSummary:
+    team = _create_team(s, actor)
+    pipeline_id = deal_service.default_pipeline(s)
+    stage_list = deal_service.stages(s, pipeline_id)
+    gen = _Generator(
+        Random(seed),
+        _pools(seed),
+        team,
+        pipeline_id=pipeline_id,
+        stages=[(st.id, st.outcome) for st in stage_list],
+        history=history,
+    )
+    ids = bulk.IdAllocator(s)
+    counts = dict.fromkeys(_TABLES, 0)
+    with bulk.bulk_loading(s), bulk.search_index_suspended(s):
+        done = 0
+        while done < clients:
+            n = min(BATCH, clients - done)
+            rows = gen.batch(n, ids)
+            for name, tbl in _TABLES.items():
+                if rows[name]:
+                    bulk.bulk_insert(s, tbl, rows[name])
+                    counts[name] += len(rows[name])
+            done += n
+            if progress is not None:
+                progress("clients", done)
+        if progress is not None:
+            progress("search index", done)
+    bulk.analyze(s, list(_TABLES.values()))
+    summary = DemoSummary(
+        departments=len(DEPARTMENTS),
+        users=len(team.logins) + int(admin_created),
+        clients=counts["client"],
+        branches=gen.branches,
+        client_tags=counts["client_tag"],
+        contacts=counts["contact"],
+        addresses=counts["address"],
+        phones=counts["phone"],
+        emails=counts["email"],
+        interactions=counts["interaction"],
+        tasks=counts["task"],
+        deals=counts["deal"],
+        deal_stage_changes=counts["deal_stage_history"],
+        admin_login=actor.login,
+        logins=team.logins,
+    )
+    record(
+        s,
+        actor,
+        action="create",
+        entity="demo",
+        entity_id=0,
+        client_id=None,
+        version=1,
+        changes={
+            "seed": [None, seed],
+            **{k: [None, v] for k, v in _counts(summary).items()},
+        },
+    )
+    return summary
+
+
+def _counts(summary: DemoSummary) -> dict[str, int]:
+    return {k: v for k, v in dataclasses.asdict(summary).items() if isinstance(v, int)}
+
+
+# insert order: parents before children
+_TABLES: dict[str, sa.Table] = {
+    "client": client_t,
+    "client_tag": tag_t,
+    "contact": contact_t,
+    "address": address_t,
+    "phone": phone_t,
+    "email": email_t,
+    "deal": deal_t,
+    "deal_stage_history": history_t,
+    "interaction": interaction_t,
+    "task": task_t,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Team:
+    logins: tuple[str, ...]
+    ids: dict[str, int]  # login -> id
+    reps: dict[str, list[tuple[int, int]]]  # department key -> [(user id, department id)]
+    managers: dict[int, int]  # department id -> manager's user id
+
+
+def _create_team(s: Session, actor: Actor) -> _Team:
+    now = utcnow()
+    dept_ids: dict[str, int] = {}
+    for key, name, parent in DEPARTMENTS:
+        dept_ids[key] = s.execute(
+            sa.insert(dept_t)
+            .values(
+                name=name,
+                parent_id=dept_ids[parent] if parent else None,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(dept_t.c.id)
+        ).scalar_one()
+    taken = set(s.execute(sa.select(user_t.c.login)).scalars())
+    ids: dict[str, int] = {}
+    reps: dict[str, list[tuple[int, int]]] = {"wholesale": [], "retail": []}
+    managers: dict[int, int] = {}
+    logins: list[str] = []
+    for base, full_name, role, dept in TEAM:
+        login = base
+        for n in itertools.count(2):
+            if login not in taken:
+                break
+            login = f"{base}{n}"
+        taken.add(login)
+        user_id = s.execute(
+            sa.insert(user_t)
+            .values(
+                login=login,
+                full_name=full_name,
+                role=role,
+                department_id=dept_ids[dept],
+                active=True,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(user_t.c.id)
+        ).scalar_one()
+        ids[login] = user_id
+        logins.append(login)
+        if role == REP:
+            reps[dept].append((user_id, dept_ids[dept]))
+        elif role == MANAGER:
+            managers[dept_ids[dept]] = user_id
+    assert actor.role == ADMIN
+    return _Team(
+        logins=tuple(logins),
+        ids=ids,
+        reps=reps,
+        managers=managers,
+    )
+
+
+# ---------------------------------------------------------------- name pools
+
+
+@dataclass(slots=True)
+class _Pools:
+    """Names drawn once from Faker (seeded); the generator combines them."""
+
+    first_m: list[str] = field(default_factory=list)
+    first_f: list[str] = field(default_factory=list)
+    last_m: list[str] = field(default_factory=list)
+    last_f: list[str] = field(default_factory=list)
+    middle_m: list[str] = field(default_factory=list)
+    middle_f: list[str] = field(default_factory=list)
+    streets: list[str] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    roman_first: list[str] = field(default_factory=list)
+    roman_last: list[str] = field(default_factory=list)
+
+
+def _unique(make: Callable[[], str], n: int = POOL) -> list[str]:
+    found: dict[str, None] = {}
+    for _ in range(n * 3):
+        found[make()] = None
+        if len(found) >= n:
+            break
+    return list(found)
+
+
+def _pools(seed: int) -> dict[str, _Pools]:
+    from faker import Faker  # slow to import: only when demo data is made
+
+    pools: dict[str, _Pools] = {}
+    for offset, loc in enumerate(w.LOCALES):
+        fake = Faker(loc.faker)
+        fake.seed_instance(seed * 31 + offset)
+        p = _Pools()
+        if loc.code == "ru":
+            p.first_m = _unique(fake.first_name_male)
+            p.first_f = _unique(fake.first_name_female)
+            p.last_m = _unique(fake.last_name_male)
+            p.last_f = _unique(fake.last_name_female)
+            p.middle_m = _unique(fake.middle_name_male)
+            p.middle_f = _unique(fake.middle_name_female)
+            p.streets = _unique(fake.street_name)
+        elif loc.code == "en":
+            p.first_m = _unique(fake.first_name_male)
+            p.first_f = _unique(fake.first_name_female)
+            p.last_m = p.last_f = _unique(fake.last_name)
+            p.streets = _unique(fake.street_name)
+        else:
+            p.first_m = p.first_f = _unique(fake.first_name)
+            p.last_m = p.last_f = _unique(fake.last_name, 100)
+            p.streets = _unique(fake.street_name)
+            p.districts = _unique(fake.district, 100)
+            p.brands = [b for b in _unique(fake.company_prefix, 100) if len(b) == 2]
+            p.domains = _unique(fake.domain_word)
+            p.roman_first = _unique(fake.first_romanized_name, 100)
+            p.roman_last = _unique(fake.last_romanized_name, 100)
+        pools[loc.code] = p
+    return pools
+
+
+# ---------------------------------------------------------------- generator
+
+_SLUG_DROP = re.compile(r"[^a-z0-9-]+")
+_DAY = 86400
+
+
+def _slug(text: str) -> str:
+    out = "".join(w.RU_TRANSLIT.get(ch, ch) for ch in text.casefold())
+    out = _SLUG_DROP.sub("", out.replace(" ", "-").replace("&", "-"))
+    return re.sub(r"-{2,}", "-", out).strip("-") or "mail"
+
+
+class _Weighted:
+    """Fast weighted choice: a cumulative table and one random number."""
+
+    def __init__(self, items: Sequence[Any], weights: Sequence[int]) -> None:
+        self.items = list(items)
+        self.cum = list(itertools.accumulate(weights))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: Random) -> Any:
+        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+@dataclass(slots=True)
+class _Company:
+    """An earlier company a branch can hang under."""
+
+    id: int
+    loc: w.Locale
+    name: str
+    legal_name: str
+    tax_id: str
+    group: str
+    city: w.City
+    domain: str
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One client under construction, with everything that hangs off it."""
+
+    row: dict[str, Any]
+    loc: w.Locale
+    owner: int
+    manager: int
+    phones: list[dict[str, Any]]  # the client's own
+    emails: list[dict[str, Any]]
+    city: w.City
+    contacts: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]
+    contact_ids: list[int] = field(default_factory=list)
+
+
+class _Generator:
+    def __init__(
+        self,
+        rng: Random,
+        pools: dict[str, _Pools],
+        team: _Team,
+        *,
+        pipeline_id: int,
+        stages: list[tuple[int, str]],
+        history: bool,
+    ) -> None:
+        self.rng = rng
+        self.pools = pools
+        self.history = history
+        self.now = utcnow()
+        self.today = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.locales = _Weighted(w.LOCALES, w.LOCALE_WEIGHTS)
+        self.groups = _Weighted(w.GROUPS, w.GROUP_WEIGHTS)
+        self.statuses = _Weighted(w.STATUSES, w.STATUS_WEIGHTS)
+        self.kinds = _Weighted(w.INTERACTION_KINDS, w.INTERACTION_WEIGHTS)
+        self.ru_forms = _Weighted(
+            [(a, b) for a, b, _ in w.RU_COMPANY_FORMS], [x for _, _, x in w.RU_COMPANY_FORMS]
+        )
+        self.en_suffixes = _Weighted(
+            [(a, b) for a, b, _ in w.EN_SUFFIXES], [x for _, _, x in w.EN_SUFFIXES]
+        )
+        self.zh_suffixes = _Weighted([a for a, _ in w.ZH_SUFFIXES], [x for _, x in w.ZH_SUFFIXES])
+        self.reps = team.reps
+        self.managers = team.managers
+        self.pipeline_id = pipeline_id
+        self.open_stages = [i for i, outcome in stages if outcome == "open"]
+        self.won_stage = next(i for i, outcome in stages if outcome == "won")
+        self.lost_stage = next(i for i, outcome in stages if outcome == "lost")
+        self.companies: dict[int, list[_Company]] = {}  # owner -> companies
+        self.branches = 0
+
+    # -- small helpers
+
+    def _days_ago(self, low: float, high: float) -> datetime:
+        seconds = int(self.rng.uniform(low, high) * _DAY)
+        return self.today - timedelta(seconds=seconds)
+
+    def _digits(self, n: int) -> str:
+        return str(self.rng.randrange(10**n)).zfill(n)
+
+    def _person(self, loc: w.Locale) -> tuple[str, str, str]:
+        """(full name, first name, last name) in the order people write them."""
+        p = self.pools[loc.code]
+        rng = self.rng
+        male = rng.random() < 0.5
+        first = rng.choice(p.first_m if male else p.first_f)
+        last = rng.choice(p.last_m if male else p.last_f)
+        if loc.code == "ru":
+            middle = rng.choice(p.middle_m if male else p.middle_f)
+            return f"{last} {first} {middle}", first, last
+        if loc.code == "zh":
+            return f"{last}{first}", rng.choice(p.roman_first), rng.choice(p.roman_last)
+        return f"{first} {last}", first, last
+
+    def _phone(self, loc: w.Locale, city: w.City, *, mobile: bool) -> dict[str, Any]:
+        """A phone valid for phonenumbers, with the forms replace_phones stores."""
+        rng = self.rng
+        ext = ""
+        if loc.code == "ru":
+            code = (
+                rng.choice(("903", "905", "915", "916", "925", "926", "977", "985", "999"))
+                if mobile
+                else rng.choice(city.area_codes)
+            )
+            sub = self._digits(7)
+            national = code + sub
+            e164 = "+7" + national
+            nat_digits = "8" + national
+            prefix = "+7" if rng.random() < 0.7 else "8"
+            body = f"{sub[:3]}-{sub[3:5]}-{sub[5:]}"
+            raw = f"{prefix} {code} {body}" if mobile else f"{prefix} ({code}) {body}"
+            if not mobile and rng.random() < 0.15:
+                ext = str(rng.randint(100, 999))
+                raw += f" доб. {ext}"
+        elif loc.code == "en":
+            code = rng.choice(city.area_codes)
+            sub = str(rng.randint(200, 999)) + self._digits(4)
+            national = code + sub
+            e164 = "+1" + national
+            nat_digits = national
+            raw = f"+1 ({code}) {sub[:3]}-{sub[3:]}"
+            if not mobile and rng.random() < 0.15:
+                ext = str(rng.randint(10, 999))
+                raw += f" ext. {ext}"
+        else:
+            if mobile:
+                code = rng.choice(("135", "136", "138", "139", "150", "158", "186", "188"))
+                sub = self._digits(8)
+                nat_digits = code + sub
+            else:
+                code = rng.choice(city.area_codes)
+                sub = str(rng.randint(5000, 6999)) + self._digits(4)
+                nat_digits = "0" + code + sub
+            national = code + sub
+            e164 = "+86" + national
+            raw = f"+86 {code} {sub[:4]} {sub[4:]}"
+        return {
+            "kind": "mobile" if mobile else "work",
+            "raw": raw,
+            "e164": e164,
+            "digits": e164[1:],
+            "extension": ext,
+            # search_index.phone_terms(e164, raw), without parsing the number again
+            "_terms": (e164[1:], nat_digits, "".join(ch for ch in raw if ch.isdigit())),
+        }
+
+    def _email(self, address: str) -> dict[str, Any]:
+        # validation.normalise_email of an ASCII address: the address casefolded
+        return {"kind": "work", "address": address, "normalized": address.casefold()}
+
+    def _address(self, loc: w.Locale, city: w.City) -> dict[str, Any]:
+        rng = self.rng
+        p = self.pools[loc.code]
+        street = rng.choice(p.streets)
+        house = rng.randint(1, 180)
+        if loc.code == "ru":
+            line = f"{street}, д. {house}"
+            if rng.random() < 0.5:
+                line += f", офис {rng.randint(1, 450)}"
+            postcode = (city.postcode + self._digits(6))[:6]
+        elif loc.code == "en":
+            line = f"{house} {street}"
+            if rng.random() < 0.4:
+                line += f", Suite {rng.randint(100, 2400)}"
+            postcode = (city.postcode + self._digits(5))[:5]
+        else:
+            line = f"{rng.choice(p.districts)}区{street}{house}号"
+            postcode = (city.postcode + self._digits(6))[:6]
+        return {
+            "kind": "actual",
+            "country": loc.country,
+            "postcode": postcode,
+            "city": city.name,
+            "line": line,
+        }
+
+    # -- clients
+
+    def _company_names(self, loc: w.Locale, city: w.City) -> tuple[str, str, str]:
+        """(name, legal name, email domain) of a new company."""
+        rng = self.rng
+        if loc.code == "ru":
+            short, full = self.ru_forms.pick(rng)
+            r = rng.random()
+            if r < 0.12:
+                core = "ТД " + rng.choice(self.pools["ru"].last_m)
+            elif r < 0.2:
+                core = rng.choice(self.pools["ru"].last_m) + " и партнёры"
+            else:
+                core = rng.choice(w.RU_BRANDS) + rng.choice(w.RU_BRAND_SUFFIXES)
+            return f"{short} «{core}»", f"{full} «{core}»", _slug(core) + ".ru"
+        if loc.code == "en":
+            short, full = self.en_suffixes.pick(rng)
+            last = self.pools["en"].last_m
+            r = rng.random()
+            if r < 0.35:
+                core = f"{rng.choice(w.EN_WORDS)} {rng.choice(w.EN_TRADES)}"
+            elif r < 0.6:
+                core = f"{rng.choice(last)} {rng.choice(w.EN_TRADES)}"
+            elif r < 0.8:
+                core = f"{rng.choice(last)} & {rng.choice(last)}"
+            else:
+                core = rng.choice(w.EN_WORDS)
+            return f"{core} {short}", f"{core}, {full}", _slug(core) + ".com"
+        p = self.pools["zh"]
+        brand = rng.choice(p.brands) + rng.choice(w.ZH_TRADES)
+        name = f"{city.name}{brand}{self.zh_suffixes.pick(rng)}"
+        domain = rng.choice(p.domains) + rng.choice((".cn", ".com.cn", ".com"))
+        return name, name, domain
+
+    def _inn(self, city: w.City, *, person: bool) -> str:
+        office = f"{self.rng.randint(1, 51):02d}"
+        if person:
+            return inn_with_checksum(city.tax_region + office + self._digits(6))
+        return inn_with_checksum(city.tax_region + office + self._digits(5))
+
+    def _bank(self) -> str:
+        bank, bik, corr = self.rng.choice(w.RU_BANKS)
+        return f"р/с 40702810{self._digits(12)} в {bank}\nБИК {bik}, к/с {corr}"
+
+    def _new_client(self, client_id: int) -> _Pending:
+        rng = self.rng
+        group = self.groups.pick(rng)
+        dept_key = "wholesale" if group in w.WHOLESALE_GROUPS else "retail"
+        owner, dept_id = rng.choice(self.reps[dept_key])
+        branch_of: _Company | None = None
+        earlier = self.companies.get(owner)
+        person = rng.random() < 0.15
+        if not person and earlier and rng.random() < 0.11:
+            branch_of = rng.choice(earlier)
+        parent_id = None
+        tax_id = ""
+        bank = ""
+        if branch_of is not None:
+            loc = branch_of.loc
+            group = branch_of.group
+            others = [c for c in loc.cities if c is not branch_of.city]
+            city = rng.choice(others)
+            if loc.code == "ru":
+                name = f"{branch_of.name} (филиал, {city.name})"
+                legal = f"Филиал {branch_of.legal_name} в г. {city.name}"
+            elif loc.code == "en":
+                name = f"{branch_of.name} – {city.name} branch"
+                legal = f"{branch_of.legal_name} ({city.name} branch)"
+            else:
+                name = f"{branch_of.name}{city.name}分公司"
+                legal = name
+            domain = branch_of.domain
+            tax_id = branch_of.tax_id
+            parent_id = branch_of.id
+            self.branches += 1
+            kind = "company"
+        else:
+            loc = self.locales.pick(rng)
+            city = rng.choice(loc.cities)
+            if person:
+                kind = "person"
+                name, first, last = self._person(loc)
+                legal = ""
+                domain = rng.choice(loc.email_domains)
+                if loc.code == "ru" and rng.random() < 0.5:
+                    tax_id = self._inn(city, person=True)
+            else:
+                kind = "company"
+                name, legal, domain = self._company_names(loc, city)
+                if loc.code == "ru":
+                    tax_id = self._inn(city, person=False)
+                    bank = self._bank()
+        created = self._days_ago(735, 1800)
+        row: dict[str, Any] = {
+            "id": client_id,
+            "version": 1,
+            "created_at": created,
+            "updated_at": created,
+            "deleted_at": None,
+            "kind": kind,
+            "name": name,
+            "name_key": fold(name),
+            "legal_name": legal,
+            "tax_id": tax_id,
+            "client_group": group,
+            "status": self.statuses.pick(rng),
+            "industry": rng.choice(loc.industries),
+            "territory": city.territory,
+            "city": city.name,
+            "source": rng.choice(loc.sources),
+            "website": "" if kind == "person" or rng.random() < 0.3 else "www." + domain,
+            "bank_details": bank,
+            "business_info": "" if kind == "person" else rng.choice(loc.business_info),
+            "owner_id": owner,
+            "department_id": dept_id,
+            "parent_id": parent_id,
+            "custom": {},
+            "last_interaction_at": None,
+            "search_body": "",
+        }
+        if kind == "company":
+            phones = [self._phone(loc, city, mobile=False)]
+            if rng.random() < 0.4:
+                phones.append(self._phone(loc, city, mobile=False))
+            box = rng.choice(("info", "sales", "office", "zakaz" if loc.code == "ru" else "hello"))
+            emails = [self._email(f"{box}@{domain}")]
+            if branch_of is None:
+                company = _Company(client_id, loc, name, legal, tax_id, group, city, domain)
+                known = self.companies.setdefault(owner, [])
+                if len(known) < MAX_PARENTS:
+                    known.append(company)
+                else:  # bounded memory for huge loads: replace a random earlier one
+                    known[rng.randrange(MAX_PARENTS)] = company
+        else:
+            phones = [self._phone(loc, city, mobile=True)]
+            local = f"{_slug(first)}.{_slug(last)}{rng.randint(1, 99)}"
+            emails = [self._email(f"{local}@{domain}")]
+        pending = _Pending(
+            row=row,
+            loc=loc,
+            owner=owner,
+            manager=self.managers[dept_id],
+            phones=phones,
+            emails=emails,
+            city=city,
+            contacts=[],
+        )
+        if self.history and kind == "company":
+            for _ in range(rng.choice((1, 1, 2, 2, 3))):
+                pending.contacts.append(self._contact(loc, city, domain, created))
+        return pending
+
+    def _contact(
+        self, loc: w.Locale, city: w.City, domain: str, created: datetime
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+        rng = self.rng
+        full_name, first, last = self._person(loc)
+        birthday = None
+        if rng.random() < 0.7:
+            birthday = date(rng.randint(1958, 2001), rng.randint(1, 12), rng.randint(1, 28))
+        row = {
+            "id": None,
+            "version": 1,
+            "created_at": created,
+            "updated_at": created,
+            "deleted_at": None,
+            "client_id": None,
+            "full_name": full_name,
+            "position": rng.choice(loc.positions),
+            "birthday": birthday,
+            "character_notes": rng.choice(loc.character_notes) if rng.random() < 0.6 else "",
+            "notes": "",
+        }
+        phones = [self._phone(loc, city, mobile=True)]
+        emails = []
+        if rng.random() < 0.8:
+            local = f"{_slug(first)[:1]}.{_slug(last)}" if loc.code == "ru" else None
+            local = local or f"{_slug(first)}.{_slug(last)}"
+            emails.append(self._email(f"{local}@{domain}"))
+        return row, phones, emails
+
+    # -- one batch
+
+    def batch(self, n: int, ids: bulk.IdAllocator) -> dict[str, list[dict[str, Any]]]:
+        rng = self.rng
+        out: dict[str, list[dict[str, Any]]] = {name: [] for name in _TABLES}
+        pending = [self._new_client(cid) for cid in ids.take(client_t, n)]
+        contact_ids = iter(ids.take(contact_t, sum(len(p.contacts) for p in pending)))
+        for p in pending:
+            cid = p.row["id"]
+            out["client"].append(p.row)
+            tags = {rng.choice(p.loc.tags) for _ in range(rng.choice((0, 0, 1, 1, 2, 3)))}
+            out["client_tag"].extend({"client_id": cid, "tag": t} for t in sorted(tags))
+            out["address"].append(
+                self._stamp(
+                    {**self._address(p.loc, p.city), "client_id": cid, "contact_id": None},
+                    p.row["created_at"],
+                )
+            )
+            names: list[str] = []
+            emails: list[str] = [e["normalized"] for e in p.emails]
+            terms: list[str] = [t for ph in p.phones for t in ph.pop("_terms")]
+            for ph in p.phones:
+                out["phone"].append(
+                    self._stamp({**ph, "client_id": cid, "contact_id": None}, p.row["created_at"])
+                )
+            for e in p.emails:
+                out["email"].append(
+                    self._stamp({**e, "client_id": cid, "contact_id": None}, p.row["created_at"])
+                )
+            for row, phones, cemails in p.contacts:
+                row["id"] = next(contact_ids)
+                row["client_id"] = cid
+                p.contact_ids.append(row["id"])
+                out["contact"].append(row)
+                names.append(row["full_name"])
+                for ph in phones:
+                    terms.extend(ph.pop("_terms"))
+                    out["phone"].append(
+                        self._stamp(
+                            {**ph, "client_id": None, "contact_id": row["id"]}, row["created_at"]
+                        )
+                    )
+                for e in cemails:
+                    emails.append(e["normalized"])
+                    out["email"].append(
+                        self._stamp(
+                            {**e, "client_id": None, "contact_id": row["id"]}, row["created_at"]
+                        )
+                    )
+            # as search_index.refresh: names, tax id, city, contacts, emails, phones
+            p.row["search_body"] = build_search_body(
+                [
+                    p.row["name"],
+                    p.row["legal_name"],
+                    p.row["tax_id"],
+                    p.row["city"],
+                    *names,
+                    *emails,
+                    *terms,
+                ]
+            )
+        if self.history:
+            self._history(pending, ids, out)
+        return out
+
+    def _stamp(self, row: dict[str, Any], at: datetime) -> dict[str, Any]:
+        row["version"] = 1
+        row["created_at"] = at
+        row["updated_at"] = at
+        row["deleted_at"] = None
+        return row
+
+    # -- deals, journal, tasks
+
+    def _history(
+        self, pending: list[_Pending], ids: bulk.IdAllocator, out: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        rng = self.rng
+        deal_plan: list[_Pending] = []
+        for p in pending:
+            if p.row["kind"] == "company":
+                deal_count = rng.choice((0, 0, 0, 0, 1, 1, 1, 1, 2, 2))
+            else:
+                deal_count = 1 if rng.random() < 0.1 else 0
+            deal_plan.extend(p for _ in range(deal_count))
+        deals_of: dict[int, list[tuple[int, datetime]]] = {}
+        for p, deal_id in zip(deal_plan, ids.take(deal_t, len(deal_plan)), strict=True):
+            start = self._deal(p, deal_id, out)
+            deals_of.setdefault(p.row["id"], []).append((deal_id, start))
+        for p in pending:
+            cid = p.row["id"]
+            contacts = p.contact_ids
+            my_deals = deals_of.get(cid, [])
+            last: datetime | None = None
+            for _ in range(rng.randint(1, 9)):
+                kind = self.kinds.pick(rng)
+                at = self.today - timedelta(seconds=rng.randrange(730 * _DAY))
+                user = p.owner if rng.random() < 0.85 else p.manager
+                linked: int | None = None
+                if my_deals and rng.random() < 0.3:
+                    d_id, d_start = rng.choice(my_deals)
+                    if d_start <= at:
+                        linked = d_id
+                inbound = kind in ("email", "message", "call") and rng.random() < 0.35
+                purpose = rng.choice(p.loc.purposes[kind])
+                out["interaction"].append(
+                    {
+                        "version": 1,
+                        "created_at": at,
+                        "updated_at": at,
+                        "deleted_at": None,
+                        "kind": kind,
+                        "direction": "in" if inbound else "out",
+                        "occurred_at": at,
+                        "purpose": purpose,
+                        "result": rng.choice(p.loc.results),
+                        "user_id": user,
+                        "client_id": cid,
+                        "contact_id": rng.choice(contacts) if contacts else None,
+                        "deal_id": linked,
+                    }
+                )
+                if last is None or at > last:
+                    last = at
+                if kind in ("call", "meeting", "visit") and rng.random() < 0.4:
+                    due = at - timedelta(seconds=rng.randrange(2 * _DAY))
+                    out["task"].append(
+                        self._task(p, purpose, kind, due, user, status="done", completed=at)
+                    )
+            p.row["last_interaction_at"] = last
+            if rng.random() < 0.6:
+                due = self.today + timedelta(
+                    days=rng.randint(-20, 40), hours=rng.choice((9, 10, 11, 14, 15, 16))
+                )
+                kind = rng.choice(w.TASK_KINDS)
+                out["task"].append(
+                    self._task(p, rng.choice(p.loc.task_titles), kind, due, p.owner, status="open")
+                )
+
+    def _task(
+        self,
+        p: _Pending,
+        title: str,
+        kind: str,
+        due: datetime,
+        assignee: int,
+        *,
+        status: str,
+        completed: datetime | None = None,
+    ) -> dict[str, Any]:
+        rng = self.rng
+        created = min(due, self.now) - timedelta(days=rng.randint(1, 14))
+        return {
+            "version": 1,
+            "created_at": created,
+            "updated_at": completed or created,
+            "deleted_at": None,
+            "title": title,
+            "kind": kind,
+            "due_at": due,
+            "assignee_id": assignee,
+            "author_id": assignee if rng.random() < 0.8 else p.manager,
+            "status": status,
+            "notes": "",
+            "client_id": p.row["id"],
+            "contact_id": None,
+            "deal_id": None,
+            "completed_at": completed,
+        }
+
+    def _deal(self, p: _Pending, deal_id: int, out: dict[str, list[dict[str, Any]]]) -> datetime:
+        """One deal and its walk through the stages; returns when it started."""
+        rng = self.rng
+        r = rng.random()
+        opened = self.open_stages
+        if r < 0.46:
+            path = opened[: rng.randint(1, len(opened))]
+            outcome = "open"
+        elif r < 0.76:
+            path = [*opened, self.won_stage]
+            outcome = "won"
+        else:
+            path = [*opened[: rng.randint(1, len(opened))], self.lost_stage]
+            outcome = "lost"
+        steps = [timedelta(days=rng.uniform(2, 30)) for _ in path[1:]]
+        total = sum(steps, timedelta())
+        if outcome == "open":
+            end = self.today - timedelta(days=rng.uniform(0, 45))
+        else:
+            end = self.today - timedelta(days=rng.uniform(0, max(1.0, 700 - total.days)))
+        start = end - total
+        when = [start]
+        for step in steps:
+            when.append(when[-1] + step)
+        for i, stage_id in enumerate(path):
+            out["deal_stage_history"].append(
+                {
+                    "deal_id": deal_id,
+                    "from_stage_id": path[i - 1] if i else None,
+                    "to_stage_id": stage_id,
+                    "changed_at": when[i],
+                    "user_id": p.owner,
+                }
+            )
+        group = p.row["client_group"]
+        scale = {"large wholesale": 2_000_000, "trade network": 4_000_000}.get(group, 300_000)
+        if group == "own retail":
+            scale = 60_000
+        rate = {"RUB": 1, "USD": 90, "CNY": 12}[p.loc.currency]
+        amount = Decimal(int(rng.uniform(0.1, 1.0) * scale / rate)) * 10
+        loc = p.loc
+        out["deal"].append(
+            {
+                "id": deal_id,
+                "version": 1,
+                "created_at": start,
+                "updated_at": end,
+                "deleted_at": None,
+                "title": rng.choice(loc.deal_titles).format(product=rng.choice(loc.products)),
+                "client_id": p.row["id"],
+                "contact_id": rng.choice(p.contact_ids) if p.contact_ids else None,
+                "pipeline_id": self.pipeline_id,
+                "stage_id": path[-1],
+                "owner_id": p.owner,
+                "amount": amount,
+                "currency": loc.currency,
+                "expected_close": (end + timedelta(days=rng.randint(0, 60))).date()
+                if outcome == "open"
+                else end.date(),
+                "source": p.row["source"],
+                "competitor": rng.choice(loc.competitors)
+                if rng.random() < (0.6 if outcome == "lost" else 0.15)
+                else "",
+                "lost_reason": rng.choice(loc.lost_reasons) if outcome == "lost" else "",
+                "description": "",
+                "stage_changed_at": end,
+                "closed_at": end if outcome != "open" else None,
+            }
+        )
+        return start
