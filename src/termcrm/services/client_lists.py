@@ -217,14 +217,13 @@ def _short_search(
     )
     rows = list(s.execute(prefix.order_by(client_t.c.name_key, client_t.c.id).limit(limit)))
     if len(rows) < limit:
-        floor = s.execute(
-            sa.select(client_t.c.id).order_by(client_t.c.id.desc()).offset(SHORT_SCAN_ROWS).limit(1)
-        ).scalar()
+        newest = s.execute(sa.select(sa.func.max(client_t.c.id))).scalar()
+        floor = (newest or 0) - SHORT_SCAN_ROWS  # ids are not reused: about the newest N
         seen = {r.id for r in rows}
         scan = _row_query().where(
             *conds,
             *others,
-            client_t.c.id > (floor or 0),
+            client_t.c.id > floor,
             client_t.c.search_body.contains(key, autoescape=True),
         )
         extra = s.execute(scan.order_by(client_t.c.id.desc()).limit(limit + len(seen))).all()
