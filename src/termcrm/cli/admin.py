@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, say
+from termcrm.cli.output import Format, FormatOpt, emit, say
 from termcrm.cli.runtime import guarded, runtime
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 users = typer.Typer(
     help="Users (admins add them; the login is the OS account name).", no_args_is_help=True
 )

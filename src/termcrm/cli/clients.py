@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, more_hint, say
+from termcrm.cli.output import Format, FormatOpt, emit, emit_record, more_hint, say
 from termcrm.cli.parse import parse_address, parse_pairs
 from termcrm.cli.runtime import guarded, runtime
 
@@ -14,7 +14,6 @@ app = typer.Typer(
     help="Clients: list, find, show, add, edit, delete, restore.", no_args_is_help=True
 )
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 ROW_COLUMNS = [
     ("ID", lambda r: r.id),
     ("Name", lambda r: r.name),

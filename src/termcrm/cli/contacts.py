@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, more_hint, say
+from termcrm.cli.output import Format, FormatOpt, emit, emit_record, more_hint, say
 from termcrm.cli.runtime import guarded, runtime
 
 app = typer.Typer(help="Contact persons: add, edit, list, show, delete.", no_args_is_help=True)
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 COLUMNS = [
     ("ID", lambda c: c.id),
     ("Name", lambda c: c.full_name),

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, more_hint, say
+from termcrm.cli.output import Format, FormatOpt, emit, emit_record, more_hint, say
 from termcrm.cli.parse import parse_date
 from termcrm.cli.runtime import guarded, runtime
 
 app = typer.Typer(help="Deals: add, list, show, move between stages.", no_args_is_help=True)
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 COLUMNS = [
     ("ID", lambda d: d.id),
     ("Deal", lambda d: d.title),

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, more_hint, say
+from termcrm.cli.output import Format, FormatOpt, emit, more_hint, say
 from termcrm.cli.parse import parse_when
 from termcrm.cli.runtime import guarded, runtime
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 COLUMNS = [
     ("ID", lambda i: i.id),
     ("When", lambda i: i.occurred_at),

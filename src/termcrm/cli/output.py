@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -29,6 +30,9 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 
 
 Column = tuple[str, Callable[[Any], Any]]

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, emit_record, say, to_json
+from termcrm.cli.output import Format, FormatOpt, emit, emit_record, say, to_json
 from termcrm.cli.runtime import err_console, guarded, runtime
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 db_app = typer.Typer(help="The database schema: upgrade, current.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings in force and where they come from.", no_args_is_help=True)
 

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, emit, more_hint, say
+from termcrm.cli.output import Format, FormatOpt, emit, more_hint, say
 from termcrm.cli.parse import parse_when
 from termcrm.cli.runtime import guarded, runtime
 
 app = typer.Typer(help="Tasks: add and list.", no_args_is_help=True)
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 COLUMNS = [
     ("ID", lambda t: t.id),
     ("Due", lambda t: t.due_at),
