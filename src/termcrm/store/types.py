@@ -42,6 +42,19 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' text in UTC: the C parser of
+        # fromisoformat reads it several times faster than the generic regex path
+        def parse(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return parse
+
 
 class Money(sa.TypeDecorator[Decimal]):
     """An exact amount with two decimal places.
