@@ -276,3 +276,44 @@ def test_foreign_sqlite_file_is_refused(tmp_path) -> None:  # type: ignore[no-un
     result = runner.invoke(app, ["--db", str(path), "client", "list"])
     assert result.exit_code == 1
     assert "not a termcrm database" in result.output
+
+
+def test_custom_fields_reassign_and_periods(cli: Cli) -> None:
+    cli("dept", "add", "Sales")
+    cli("user", "add", "ivan", "--role", "rep", "--department", "Sales", "--name", "Иван")
+    cli("field", "add", "tier", "--kind", "choice", "--choice", "A", "--choice", "B")
+    cli("field", "add", "contract_until", "--kind", "date")
+    assert "tier" in cli("field", "list")
+    cli(
+        "client",
+        "add",
+        "--name",
+        "Tiered",
+        "--field",
+        "tier=A",
+        "--field",
+        "contract_until=2027-01-31",
+    )
+    bad = cli("client", "add", "--name", "Bad tier", "--field", "tier=Z", code=1)
+    assert "--field tier:" in bad and "not one of: A, B" in bad
+    bad_date = cli("client", "edit", "1", "--field", "contract_until=31.01.2027", code=1)
+    assert "--field contract_until:" in bad_date
+    rows = _json(cli("client", "list", "--field", "tier=A", "-f", "json"))
+    assert [r["name"] for r in rows] == ["Tiered"]  # type: ignore[index]
+
+    cli("client", "add", "--name", "Second")
+    assert "2 client(s) now belong to Иван" in cli("client", "reassign", "1", "2", "--to", "ivan")
+    owners = {r["owner"] for r in _json(cli("client", "list", "-f", "json"))}  # type: ignore[union-attr]
+    assert owners == {"Иван"}
+    history = _json(cli("history", "client", "1", "-f", "json"))
+    assert history[-1]["changes"]["owner_id"][1].startswith("Иван (#")  # type: ignore[index]
+
+    cli("log", "call", "--client", "1", "--when", "2026-01-10 12:00", "--purpose", "old")
+    cli("log", "visit", "--client", "1", "--when", "-1h", "--purpose", "recent")
+    recent = _json(cli("journal", "--since", "-1d", "-f", "json"))
+    assert [j["purpose"] for j in recent] == ["recent"]  # type: ignore[index]
+    january = _json(cli("journal", "--since", "2026-01-10", "--until", "2026-01-11", "-f", "json"))
+    assert [j["purpose"] for j in january] == ["old"]  # type: ignore[index]
+
+    assert "Lead" in cli("deal", "stages")
+    assert "admin" in cli("user", "whoami")
