@@ -328,7 +328,7 @@ def bench_page(
             "ORDER BY c.name_key, c.id LIMIT 1 OFFSET ?",
             (*args, offset - 1),
         ).fetchone()
-        cursor = encode_cursor(list(key))
+        cursor = encode_cursor(list(key), list_name="clients:name")
         keyset_sql = PAGE_SQL.format(extra=where + "AND (c.name_key, c.id) > (?, ?) ", limit=101)
         mine, theirs = [], []
         for i in range(31):

@@ -317,3 +317,43 @@ def test_custom_fields_reassign_and_periods(cli: Cli) -> None:
 
     assert "Lead" in cli("deal", "stages")
     assert "admin" in cli("user", "whoami")
+
+
+def test_cursor_of_another_sort_is_refused(cli: Cli) -> None:
+    for i in range(3):
+        cli("client", "add", "--name", f"Client {i}", "--city", f"City {i}")
+    first = cli("client", "list", "--limit", "1")
+    cursor = first.split("--after ")[1].split()[0]
+    refused = cli("client", "list", "--sort", "city", "--after", cursor, code=1)
+    assert "another list or sort order" in refused
+    assert "another list" in cli("journal", "--after", cursor, code=1)
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u@h/db", "sqlite:/tmp/x.db", "postgresql://u@h:port/db", "oracle://h"]
+)
+def test_unusable_database_urls_are_one_line_errors(url: str) -> None:
+    result = runner.invoke(app, ["--db", url, "client", "list"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert "postgresql://user@host/dbname" in result.output
+
+
+def test_contact_csv_shows_phones_as_typed(cli: Cli) -> None:
+    cli("client", "add", "--name", "Phones Inc")
+    cli(
+        "contact",
+        "add",
+        "--client",
+        "1",
+        "--name",
+        "Анна",
+        "--phone",
+        "+7 916 555-44-33",
+        "--phone",
+        "+7 495 123-45-67 доб. 12",
+    )
+    rows = list(csv.DictReader(io.StringIO(cli("contact", "list", "-f", "csv"))))
+    assert rows[0]["phones"] == "+7 916 555-44-33; +7 495 123-45-67 доб. 12"
+    phones = _json(cli("contact", "show", "1", "-f", "json"))["contact"]["phones"]  # type: ignore[index]
+    assert [(p["kind"], p["extension"]) for p in phones] == [("mobile", ""), ("work", "12")]

@@ -155,6 +155,8 @@ def show(
     if fmt is not Format.table:
         typer.echo(to_json({"contact": c, "journal": recent}))
         return
+    if c.deleted_at:
+        say("This contact person was deleted.", style="yellow")
     emit_record(
         [
             ("Client", f"{c.client} (#{c.client_id})"),
@@ -165,7 +167,7 @@ def show(
             ("Character", c.character_notes),
             ("Notes", c.notes),
         ],
-        title=f"{c.full_name}  #{c.id} v{c.version}" + ("  (deleted)" if c.deleted_at else ""),
+        title=f"{c.full_name}  #{c.id} v{c.version}",
     )
     emit(
         recent,

@@ -36,6 +36,8 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json o
 
 
 Column = tuple[str, Callable[[Any], Any]]
+# columns whose values must stay on one line (ids, amounts, times)
+NO_WRAP = {"ID", "Amount", "When", "Due", "Last contact", "Birthday", "Close by"}
 
 
 def _json_default(value: Any) -> Any:
@@ -87,6 +89,12 @@ def _csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        # phones, emails, addresses: the text a person reads, one per item
+        return "; ".join(
+            str(next((v[k] for k in ("raw", "address", "line", "name") if k in v), v))
+            for v in value
+        )
     return cell(value)
 
 
@@ -123,7 +131,7 @@ def emit(
         show_edge=False,
     )
     for name, _ in columns:
-        table.add_column(name, overflow="fold")
+        table.add_column(name, overflow="fold", no_wrap=name in NO_WRAP)
     for item in items:
         table.add_row(*[Text(cell(getter(item), tz)) for _, getter in columns])
     console.print(table)

@@ -124,12 +124,13 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
 
         from termcrm.config import ConfigError
         from termcrm.services.errors import CrmError, Invalid
+        from termcrm.store.engine import DatabaseUrlError
 
         try:
             return fn(*args, **kwargs)
         except Invalid as exc:
             fail("; ".join(f"{option_label(k)}: {v}" for k, v in exc.errors.items()))
-        except (CrmError, ConfigError) as exc:
+        except (CrmError, ConfigError, DatabaseUrlError) as exc:
             fail(str(exc))
         except DatabaseError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -161,10 +162,16 @@ OPTION_NAMES = {
 }
 
 
+# fields that are arguments (or no option at all) in some commands: named without "--"
+PLAIN_NAMES = ("role", "kind", "entity", "database", "stage", "login", "id")
+
+
 def option_label(field: str) -> str:
     """How a field named by a service error is called on the command line."""
     if field.startswith("custom."):
         return f"--field {field.removeprefix('custom.')}"
+    if field in PLAIN_NAMES:
+        return field
     return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
 
 

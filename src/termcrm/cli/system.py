@@ -173,10 +173,10 @@ def demo(
     from termcrm.services import demo as demo_service
     from termcrm.services import org
 
-    rt = runtime(ctx)
-    db = rt.database()
     if clients < 1:
         raise typer.BadParameter("give at least 1 client", param_hint="--clients")
+    rt = runtime(ctx)
+    db = rt.database()
     if if_empty and not replace and demo_service.has_clients(db):
         say("The database already has clients; demo data not loaded.", style="yellow")
         return

@@ -136,7 +136,9 @@ def list_clients(
     conds = _conditions(actor, flt)
     if after:
         kinds = [kind] if key == "id" else [kind, int]
-        conds.append(keyset(columns, decode_cursor(after, kinds), descending))
+        conds.append(
+            keyset(columns, decode_cursor(after, kinds, list_name=f"clients:{sort}"), descending)
+        )
     order = [col.desc() if descending else col.asc() for col in columns]
     q = _SORTED[key].where(*conds).order_by(*order)
     rows = s.connection().execute(q.limit(limit + 1)).all()
@@ -145,7 +147,9 @@ def list_clients(
     cursor = None
     if more and rows:
         last = rows[-1]
-        cursor = encode_cursor([last.id] if key == "id" else [last._sort, last.id])
+        cursor = encode_cursor(
+            [last.id] if key == "id" else [last._sort, last.id], list_name=f"clients:{sort}"
+        )
     return Page(items=[_row(r) for r in rows], next_cursor=cursor)
 
 

@@ -109,7 +109,7 @@ def replace_phones(
                 {
                     "client_id": client_id,
                     "contact_id": contact_id,
-                    "kind": "work",
+                    "kind": p.kind,
                     "raw": p.raw,
                     "e164": p.e164,
                     "digits": p.digits,

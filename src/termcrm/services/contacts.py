@@ -233,9 +233,13 @@ def list_contacts(
         conds.append(contact_t.c.client_id.in_(visible))
     columns = [contact_t.c.full_name, contact_t.c.id]
     if after:
-        conds.append(keyset(columns, decode_cursor(after, [str, int]), False))
+        conds.append(keyset(columns, decode_cursor(after, [str, int], list_name="contacts"), False))
     rows = s.execute(sa.select(contact_t).where(*conds).order_by(*columns).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor([rows[-1].full_name, rows[-1].id]) if more and rows else None
+    cursor = (
+        encode_cursor([rows[-1].full_name, rows[-1].id], list_name="contacts")
+        if more and rows
+        else None
+    )
     return Page(items=_outs(s, list(rows)), next_cursor=cursor)

@@ -312,11 +312,11 @@ def list_deals(
     if f.open_only:
         conds.append(stage_t.c.outcome == "open")
     if after:
-        conds.append(keyset([d.id], decode_cursor(after, [int]), True))
+        conds.append(keyset([d.id], decode_cursor(after, [int], list_name="deals"), True))
     rows = s.execute(_query(actor).where(*conds).order_by(d.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor([rows[-1].id]) if more and rows else None
+    cursor = encode_cursor([rows[-1].id], list_name="deals") if more and rows else None
     return Page(items=[_out(r) for r in rows], next_cursor=cursor)
 
 

@@ -15,10 +15,11 @@ from termcrm.services.deals import get_deal
 from termcrm.services.dto import AuditOut
 from termcrm.services.errors import Invalid
 from termcrm.services.tasks import get_task
-from termcrm.store.tables import AuditEntry, User, table
+from termcrm.store.tables import AuditEntry, Department, User, table
 
 audit_t = table(AuditEntry)
 user_t = table(User)
+dept_t = table(Department)
 ENTITIES = ("client", "contact", "deal", "task", "user", "department")
 
 
@@ -55,6 +56,7 @@ def history(
         .limit(limit)
     ).all()[::-1]  # the newest ``limit`` entries, shown oldest first
     names = _user_names(s, list(rows))
+    departments = _department_names(s, list(rows))
     return [
         AuditOut(
             id=r.id,
@@ -64,7 +66,7 @@ def history(
             entity=r.entity,
             entity_id=r.entity_id,
             version=r.version,
-            changes=_named(dict(r.changes or {}), names),
+            changes=_named(dict(r.changes or {}), names, departments),
         )
         for r in rows
     ]
@@ -89,12 +91,29 @@ def _user_names(s: Session, rows: list[Any]) -> dict[int, str]:
     return {u.id: u.full_name or u.login for u in found}
 
 
-def _named(changes: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
-    """Show user ids in history as 'Name (#id)'."""
-    for field in USER_FIELDS:
+def _department_names(s: Session, rows: list[Any]) -> dict[int, str]:
+    ids = {
+        v
+        for r in rows
+        if r.entity in ("user", "department")
+        for f in ("department_id", "parent_id")
+        for v in (r.changes or {}).get(f, [])
+        if isinstance(v, int)
+    }
+    if not ids:
+        return {}
+    found = s.execute(sa.select(dept_t.c.id, dept_t.c.name).where(dept_t.c.id.in_(ids)))
+    return {d.id: d.name for d in found}
+
+
+def _named(
+    changes: dict[str, Any], names: dict[int, str], departments: dict[int, str]
+) -> dict[str, Any]:
+    """Show user and department ids in history as 'Name (#id)'."""
+    for field, known in (*((f, names) for f in USER_FIELDS), ("department_id", departments)):
         if field in changes:
             changes[field] = [
-                f"{names[v]} (#{v})" if isinstance(v, int) and v in names else v
+                f"{known[v]} (#{v})" if isinstance(v, int) and v in known else v
                 for v in changes[field]
             ]
     return changes

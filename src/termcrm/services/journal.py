@@ -193,7 +193,9 @@ def _page(
         conds.append(i.occurred_at < f.until)
     columns = [i.occurred_at, i.id]
     if after:
-        conds.append(keyset(columns, decode_cursor(after, [datetime, int]), True))
+        conds.append(
+            keyset(columns, decode_cursor(after, [datetime, int], list_name="journal"), True)
+        )
     q = (
         sa.select(
             interaction_t,
@@ -215,7 +217,11 @@ def _page(
     rows = s.execute(q).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor([rows[-1].occurred_at, rows[-1].id]) if more and rows else None
+    cursor = (
+        encode_cursor([rows[-1].occurred_at, rows[-1].id], list_name="journal")
+        if more and rows
+        else None
+    )
     return Page(items=[_out(r) for r in rows], next_cursor=cursor)
 
 

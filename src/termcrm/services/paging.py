@@ -15,29 +15,28 @@ from termcrm.services.errors import Invalid
 MAX_LIMIT = 1000
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return (
-        base64.urlsafe_b64encode(
-            json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
-        )
-        .decode()
-        .rstrip("=")
-    )
+def encode_cursor(values: Sequence[Any], *, list_name: str) -> str:
+    """An opaque cursor for the row after ``values`` in the list called ``list_name``."""
+    plain = [list_name] + [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    data = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
+def decode_cursor(cursor: str, kinds: Sequence[type], *, list_name: str) -> list[Any]:
+    """The values of a cursor made by :func:`encode_cursor` for the same list (and sort)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(raw, list) or len(raw) != len(kinds):
+        if not isinstance(raw, list) or len(raw) != len(kinds) + 1 or raw[0] != list_name:
             raise ValueError
         return [
             None if v is None else (datetime.fromisoformat(v) if k is datetime else k(v))
-            for v, k in zip(raw, kinds, strict=True)
+            for v, k in zip(raw[1:], kinds, strict=True)
         ]
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise Invalid({"after": "this cursor does not belong to this list"}) from None
+        raise Invalid(
+            {"after": "this cursor belongs to another list or sort order; start from the top"}
+        ) from None
 
 
 def check_limit(limit: int) -> int:

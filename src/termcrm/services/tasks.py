@@ -172,11 +172,15 @@ def list_tasks(
         conds.append(t.due_at >= f.due_after)
     columns = [t.due_at, t.id]
     if after:
-        conds.append(keyset(columns, decode_cursor(after, [datetime, int]), False))
+        conds.append(
+            keyset(columns, decode_cursor(after, [datetime, int], list_name="tasks"), False)
+        )
     rows = s.execute(_query(actor).where(*conds).order_by(*columns).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor([rows[-1].due_at, rows[-1].id]) if more and rows else None
+    cursor = (
+        encode_cursor([rows[-1].due_at, rows[-1].id], list_name="tasks") if more and rows else None
+    )
     return Page(items=[_out(r) for r in rows], next_cursor=cursor)
 
 

@@ -26,6 +26,7 @@ class NormalPhone:
     digits: str  # e164 without '+'
     national_digits: str  # the number as dialled at home, e.g. 84951234567
     extension: str
+    kind: str = "work"  # mobile | work, from the number's numbering plan
 
 
 def normalise_email(value: str) -> tuple[str, str]:
@@ -61,6 +62,9 @@ def normalise_phone(value: str, region: str) -> NormalPhone:
         digits=digits(e164),
         national_digits=digits(national),
         extension=extension,
+        kind="mobile"
+        if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        else "work",
     )
 
 

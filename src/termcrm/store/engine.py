@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_S = 30.0
@@ -29,14 +30,36 @@ CACHE_KIB = 16 * 1024
 MMAP_BYTES = 0x7FFF0000  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
 
 
+class DatabaseUrlError(ValueError):
+    """A database location termcrm cannot use; the message says what it accepts."""
+
+
+SUPPORTED = "an SQLite file path (or sqlite:///path) or postgresql://user@host/dbname"
+
+
 def normalise_url(url: str) -> str:
     """Accept the URL forms users type and pick the drivers termcrm ships with."""
+    url = url.strip()
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    if "://" not in url:  # a bare path means an SQLite file
-        url = "sqlite:///" + str(Path(url).expanduser().resolve())
+    if "://" not in url:
+        scheme = url.split(":", 1)[0]
+        if ":" in url and scheme.isalpha() and len(scheme) > 1:  # sqlite:/x, mysql:x ...
+            raise DatabaseUrlError(f"'{url}' is not a database termcrm can use: give {SUPPORTED}")
+        url = "sqlite:///" + str(Path(url).expanduser().resolve())  # a bare path
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a bad port raises here, not later
+    except (ArgumentError, ValueError):
+        raise DatabaseUrlError(f"'{url}' is not a valid database URL: give {SUPPORTED}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(
+            f"termcrm does not work with {parsed.get_backend_name()}: give {SUPPORTED}"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise DatabaseUrlError("use postgresql:// (termcrm talks to PostgreSQL through psycopg)")
     return url
 
 
