@@ -22,13 +22,39 @@ user_t = table(User)
 dept_t = table(Department)
 
 
-def department_subtree(root_id: int) -> sa.Select[tuple[int]]:
-    """Ids of a department and all departments below it (a recursive CTE).
+# The actor's id and department enter every query as these named parameters, so
+# that a statement built once for a shape of query serves every actor of that shape
+# (see client_lists.list_clients): only the parameter values change.
+ACTOR_ID = "actor_id"
+ACTOR_DEPT = "actor_dept"
 
-    The CTE is anonymous: one query may hold several (the access filter and a
-    "department" scope), and two CTEs of the same name do not compile.
+
+def actor_id(actor: Actor) -> sa.BindParameter[int]:
+    return sa.bindparam(ACTOR_ID, actor.id)
+
+
+def actor_params(actor: Actor) -> dict[str, int | None]:
+    """The values of the actor parameters, for a statement built earlier."""
+    return {ACTOR_ID: actor.id, ACTOR_DEPT: actor.department_id}
+
+
+def access_shape(actor: Actor) -> str:
+    """Actors of the same shape get the same SQL for the access rule (not the same values)."""
+    if actor.sees_all:
+        return "all"
+    if actor.role == MANAGER and actor.department_id is not None:
+        return "department"
+    return "own"
+
+
+def department_subtree(root_id: int) -> sa.Select[tuple[int]]:
+    """Ids of the actor's department (``root_id``) and all departments below it.
+
+    A recursive CTE. It is anonymous: one query may hold several (the access
+    filter and a "department" scope), and two CTEs of the same name do not compile.
     """
-    tree = sa.select(dept_t.c.id).where(dept_t.c.id == root_id).cte(recursive=True)
+    root: sa.BindParameter[int] = sa.bindparam(ACTOR_DEPT, root_id)
+    tree = sa.select(dept_t.c.id).where(dept_t.c.id == root).cte(recursive=True)
     tree = tree.union_all(sa.select(dept_t.c.id).where(dept_t.c.parent_id == tree.c.id))
     return sa.select(tree.c.id)
 
@@ -39,7 +65,7 @@ def visible_clients(
     """The filter on ``client`` rows this actor may see (and edit)."""
     if actor.sees_all:
         return sa.true()
-    mine = table.c.owner_id == actor.id
+    mine = table.c.owner_id == actor_id(actor)
     if actor.role == MANAGER and actor.department_id is not None:
         return sa.or_(mine, table.c.department_id.in_(department_subtree(actor.department_id)))
     return mine
@@ -53,8 +79,8 @@ def visible_users(actor: Actor, column: sa.ColumnElement[int]) -> sa.ColumnEleme
         in_subtree = sa.select(user_t.c.id).where(
             user_t.c.department_id.in_(department_subtree(actor.department_id))
         )
-        return sa.or_(column == actor.id, column.in_(in_subtree))
-    return column == actor.id
+        return sa.or_(column == actor_id(actor), column.in_(in_subtree))
+    return column == actor_id(actor)
 
 
 def client_ids_visible(actor: Actor) -> sa.Select[tuple[int]]:

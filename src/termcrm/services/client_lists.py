@@ -10,11 +10,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from termcrm.services.access import department_subtree, visible_clients
+from termcrm.services.access import (
+    access_shape,
+    actor_id,
+    actor_params,
+    department_subtree,
+    visible_clients,
+)
 from termcrm.services.actor import Actor
 from termcrm.services.dto import ClientRow, Page, SearchResult
 from termcrm.services.errors import Invalid
-from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
+from termcrm.services.paging import (
+    after_params,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    keyset,
+)
 from termcrm.services.text import clean, digits, search_words
 from termcrm.store import search as store_search
 from termcrm.store.tables import Client, ClientTag, User, table
@@ -54,34 +66,57 @@ class ClientFilter:
     deleted: bool = False  # True lists the trash
 
 
+def _filter_params(f: ClientFilter) -> dict[str, Any]:
+    """The filter values, under the parameter names _conditions gives them."""
+    params: dict[str, Any] = {
+        "f_owner": f.owner_id,
+        "f_group": clean(f.group) if f.group is not None else None,
+        "f_status": clean(f.status) if f.status is not None else None,
+        "f_territory": clean(f.territory) if f.territory is not None else None,
+        "f_city": clean(f.city) if f.city is not None else None,
+        "f_parent": f.parent_id,
+        "f_tag": clean(f.tag) if f.tag is not None else None,
+    }
+    params.update({f"f_custom_{i}": value for i, (_, value) in enumerate(f.custom)})
+    return params
+
+
+def _shape(actor: Actor, f: ClientFilter) -> tuple[Any, ...]:
+    """What decides the SQL of a list (not its values): equal shapes, equal statements."""
+    present = tuple(name for name, value in _filter_params(f).items() if value is not None)
+    return (access_shape(actor), f.scope, f.deleted, present, tuple(k for k, _ in f.custom))
+
+
 def _conditions(actor: Actor, f: ClientFilter) -> list[sa.ColumnElement[bool]]:
     if f.scope not in SCOPES:
         raise Invalid({"scope": f"must be one of {', '.join(SCOPES)}"})
     c = client_t.c
+    p = _filter_params(f)
     conds: list[sa.ColumnElement[bool]] = [visible_clients(actor)]
     conds.append(c.deleted_at.is_not(None) if f.deleted else c.deleted_at.is_(None))
     if f.scope == "mine":
-        conds.append(c.owner_id == actor.id)
+        conds.append(c.owner_id == actor_id(actor))
     elif f.scope == "department":
         if actor.department_id is None:
             raise Invalid({"scope": "you belong to no department"})
         conds.append(c.department_id.in_(department_subtree(actor.department_id)))
-    if f.owner_id is not None:
-        conds.append(c.owner_id == f.owner_id)
-    for column, value in (
-        (c.client_group, f.group),
-        (c.status, f.status),
-        (c.territory, f.territory),
-        (c.city, f.city),
+    for name, column in (
+        ("f_owner", c.owner_id),
+        ("f_group", c.client_group),
+        ("f_status", c.status),
+        ("f_territory", c.territory),
+        ("f_city", c.city),
+        ("f_parent", c.parent_id),
     ):
-        if value is not None:
-            conds.append(column == clean(value))
-    if f.parent_id is not None:
-        conds.append(c.parent_id == f.parent_id)
-    if f.tag is not None:
-        conds.append(c.id.in_(sa.select(tag_t.c.client_id).where(tag_t.c.tag == clean(f.tag))))
-    for key, value in f.custom:
-        conds.append(c.custom[key].as_string() == value)
+        if p[name] is not None:
+            conds.append(column == sa.bindparam(name, p[name]))
+    if p["f_tag"] is not None:
+        tagged = sa.select(tag_t.c.client_id).where(
+            tag_t.c.tag == sa.bindparam("f_tag", p["f_tag"])
+        )
+        conds.append(c.id.in_(tagged))
+    for i, (key, value) in enumerate(f.custom):
+        conds.append(c.custom[key].as_string() == sa.bindparam(f"f_custom_{i}", value))
     return conds
 
 
@@ -103,6 +138,12 @@ def _row_query() -> sa.Select[Any]:
     # this select costs about as much as fetching a page of 100 rows
     return _ROWS
 
+
+# A page statement is built once per shape of list (sort, access rule, which filters)
+# and then executed with new parameter values: building a statement and computing its
+# cache key cost more than fetching the page itself (bench/bench_store.py)
+_PAGES: dict[tuple[Any, ...], sa.Select[Any]] = {}
+MAX_CACHED_PAGES = 512
 
 # per sort: the row select plus the sort value (for the cursor), built once
 _SORTED = {key: _ROWS.add_columns(column.label("_sort")) for key, (column, _) in SORTS.items()}
@@ -133,15 +174,27 @@ def list_clients(
         raise Invalid({"sort": f"must be one of {', '.join(SORTS)} (prefix '-' to reverse)"})
     column, kind = SORTS[key]
     columns: list[sa.ColumnElement[Any]] = [column] if key == "id" else [column, client_t.c.id]
-    conds = _conditions(actor, flt)
+    values = None
     if after:
         kinds = [kind] if key == "id" else [kind, int]
-        conds.append(
-            keyset(columns, decode_cursor(after, kinds, list_name=f"clients:{sort}"), descending)
-        )
-    order = [col.desc() if descending else col.asc() for col in columns]
-    q = _SORTED[key].where(*conds).order_by(*order)
-    rows = s.connection().execute(q.limit(limit + 1)).all()
+        values = decode_cursor(after, kinds, list_name=f"clients:{sort}")
+    shape = (sort, values is not None, *_shape(actor, flt))
+    q = _PAGES.get(shape)
+    if q is None:
+        conds = _conditions(actor, flt)
+        if values is not None:
+            conds.append(keyset(columns, values, descending))
+        order = [col.desc() if descending else col.asc() for col in columns]
+        q = _SORTED[key].where(*conds).order_by(*order).limit(sa.bindparam("page_limit"))
+        if len(_PAGES) < MAX_CACHED_PAGES:
+            _PAGES[shape] = q
+    params = {
+        **actor_params(actor),
+        **_filter_params(flt),
+        **(after_params(values) if values is not None else {}),
+        "page_limit": limit + 1,
+    }
+    rows = s.connection().execute(q, params).all()
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = None

@@ -39,6 +39,11 @@ def decode_cursor(cursor: str, kinds: Sequence[type], *, list_name: str) -> list
         ) from None
 
 
+def after_params(after: Sequence[Any]) -> dict[str, Any]:
+    """The values of :func:`keyset`'s parameters, for a statement built earlier."""
+    return {f"after_{i}": v for i, v in enumerate(after)}
+
+
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid({"limit": f"must be between 1 and {MAX_LIMIT}"})
@@ -50,7 +55,10 @@ def keyset(
 ) -> sa.ColumnElement[bool]:
     """Rows strictly after ``after`` in the order of ``columns`` (all one direction)."""
     bound = sa.tuple_(
-        *[sa.bindparam(None, v, type_=c.type) for c, v in zip(columns, after, strict=True)]
+        *[
+            sa.bindparam(f"after_{i}", v, type_=c.type)
+            for i, (c, v) in enumerate(zip(columns, after, strict=True))
+        ]
     )
     if descending:
         return sa.tuple_(*columns) < bound
