@@ -123,3 +123,20 @@ def test_help_starts_without_the_database_stack(decoy_path: Path, args: tuple[st
     assert result["code"] == 0, out.stdout + out.stderr
     assert "termcrm" in printed
     assert _top(set(result["modules"])) & set(SLOW) == set()
+
+
+def test_front_ends_reach_the_store_only_through_services() -> None:
+    """DESIGN.md: cli/ (and later screens/, widgets/) call services/, never store/ or SQL."""
+    from pathlib import Path
+
+    import termcrm
+
+    root = Path(termcrm.__file__).parent
+    offenders = [
+        str(path.relative_to(root))
+        for front in ("cli", "screens", "widgets")
+        if (root / front).is_dir()
+        for path in (root / front).rglob("*.py")
+        if "termcrm.store" in path.read_text() or "import sqlalchemy" in path.read_text()
+    ]
+    assert offenders == []

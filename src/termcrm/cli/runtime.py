@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from termcrm.config import Settings
     from termcrm.services.actor import Actor
-    from termcrm.store.engine import Database
+    from termcrm.services.schema import Database
 
 T = TypeVar("T")
 err_console = Console(stderr=True, highlight=False)
@@ -43,9 +43,9 @@ class Runtime:
 
     def database(self, *, check_schema: bool = True) -> Database:
         if self._db is None:
-            from termcrm.store.engine import Database
+            from termcrm.services import schema
 
-            self._db = Database(self.settings.database_url)
+            self._db = schema.open_database(self.settings.database_url)
             if check_schema:
                 ensure_schema(self._db)
         return self._db
@@ -76,22 +76,14 @@ class Runtime:
 
 def ensure_schema(db: Database) -> None:
     """A brand-new database is created by the migrations; an old one must be upgraded first."""
-    from termcrm.store import migrate
+    from termcrm.services import schema
 
-    current = migrate.current_revision(db)
-    head = migrate.head_revision()
-    if current == head:
-        return
-    if current is None:
-        if not migrate.is_empty(db):
-            fail(f"{_where(db)} holds tables but is not a termcrm database")
-        migrate.upgrade(db)
+    try:
+        created = schema.prepare(db, _where(db))
+    except schema.SchemaError as exc:
+        fail(str(exc))
+    if created:
         err_console.print(f"Created a new termcrm database at {_where(db)}", style="dim")
-        return
-    fail(
-        f"the database at {_where(db)} is at schema {current}, this termcrm needs {head}: "
-        "run `termcrm db upgrade` (back it up first)"
-    )
 
 
 def _where(db: Database) -> str:
@@ -124,13 +116,12 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
 
         from termcrm.config import ConfigError
         from termcrm.services.errors import CrmError, Invalid
-        from termcrm.store.engine import DatabaseUrlError
 
         try:
             return fn(*args, **kwargs)
         except Invalid as exc:
             fail("; ".join(f"{option_label(k)}: {v}" for k, v in exc.errors.items()))
-        except (CrmError, ConfigError, DatabaseUrlError) as exc:
+        except (CrmError, ConfigError) as exc:
             fail(str(exc))
         except DatabaseError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -75,13 +75,10 @@ def history(
 @guarded
 def upgrade(ctx: typer.Context) -> None:
     """Bring the database schema up to this version of termcrm."""
-    from termcrm.store import migrate
+    from termcrm.services import schema
 
     rt = runtime(ctx)
-    db = rt.database(check_schema=False)
-    before = migrate.current_revision(db)
-    migrate.upgrade(db)
-    after = migrate.current_revision(db)
+    before, after = schema.upgrade(rt.database(check_schema=False))
     if before == after:
         say(f"The database is up to date (schema {after}).")
     else:
@@ -93,12 +90,13 @@ def upgrade(ctx: typer.Context) -> None:
 def current(ctx: typer.Context) -> None:
     """Show the database's schema version and the one this termcrm needs."""
     from termcrm.config import masked_url
-    from termcrm.store import migrate
+    from termcrm.services import schema
 
     rt = runtime(ctx)
     db = rt.database(check_schema=False)
-    cur, head = migrate.current_revision(db), migrate.head_revision()
-    state = "up to date" if cur == head else "needs `termcrm db upgrade`"
+    st = schema.state(db)
+    cur, head = st.current, st.head
+    state = "up to date" if st.up_to_date else "needs `termcrm db upgrade`"
     url = masked_url(db.url)
     emit_record(
         [
