@@ -330,13 +330,23 @@ def test_cursor_of_another_sort_is_refused(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["mysql://u@h/db", "sqlite:/tmp/x.db", "postgresql://u@h:port/db", "oracle://h"]
+    "url",
+    [
+        "mysql://u@h/db",
+        "sqlite:/tmp/x.db",
+        "postgresql://crm:s3cret@h:port/db",
+        "oracle://h",
+        "sqlite://relative.db",
+    ],
 )
 def test_unusable_database_urls_are_one_line_errors(url: str) -> None:
     result = runner.invoke(app, ["--db", url, "client", "list"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
-    assert "postgresql://user@host/dbname" in result.output
+    assert "s3cret" not in result.output
+    assert "postgresql://user@host/dbname" in result.output or "names no SQLite file" in (
+        result.output
+    )
 
 
 def test_contact_csv_shows_phones_as_typed(cli: Cli) -> None:

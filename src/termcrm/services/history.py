@@ -110,7 +110,10 @@ def _named(
     changes: dict[str, Any], names: dict[int, str], departments: dict[int, str]
 ) -> dict[str, Any]:
     """Show user and department ids in history as 'Name (#id)'."""
-    for field, known in (*((f, names) for f in USER_FIELDS), ("department_id", departments)):
+    pairs = [(f, names) for f in USER_FIELDS] + [("department_id", departments)]
+    if departments and "parent_id" in changes and "department_id" not in changes:
+        pairs.append(("parent_id", departments))  # a department's parent
+    for field, known in pairs:
         if field in changes:
             changes[field] = [
                 f"{known[v]} (#{v})" if isinstance(v, int) and v in known else v

@@ -178,6 +178,8 @@ def _page(
         )
     elif f.scope != "all":
         raise Invalid({"scope": "must be one of all, mine, department"})
+    if f.kind is not None and f.kind not in KINDS:
+        raise Invalid({"kind": f"must be one of {', '.join(KINDS)}"})
     for column, value in (
         (i.client_id, f.client_id),
         (i.contact_id, f.contact_id),

@@ -10,6 +10,7 @@ and never block writers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,12 +35,18 @@ class DatabaseUrlError(ValueError):
     """A database location termcrm cannot use; the message says what it accepts."""
 
 
-SUPPORTED = "an SQLite file path (or sqlite:///path) or postgresql://user@host/dbname"
+SUPPORTED = "an SQLite file path or postgresql://user@host/dbname"
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def _shown(url: str) -> str:
+    """The URL as the user typed it, password hidden."""
+    return _PASSWORD.sub(r"\1***@", url)
 
 
 def normalise_url(url: str) -> str:
     """Accept the URL forms users type and pick the drivers termcrm ships with."""
-    url = url.strip()
+    typed = url = url.strip()
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
@@ -47,19 +54,27 @@ def normalise_url(url: str) -> str:
     if "://" not in url:
         scheme = url.split(":", 1)[0]
         if ":" in url and scheme.isalpha() and len(scheme) > 1:  # sqlite:/x, mysql:x ...
-            raise DatabaseUrlError(f"'{url}' is not a database termcrm can use: give {SUPPORTED}")
+            raise DatabaseUrlError(
+                f"'{_shown(typed)}' is not a database termcrm can use: give {SUPPORTED}"
+            )
         url = "sqlite:///" + str(Path(url).expanduser().resolve())  # a bare path
     try:
         parsed = make_url(url)
         parsed.port  # noqa: B018 - a bad port raises here, not later
     except (ArgumentError, ValueError):
-        raise DatabaseUrlError(f"'{url}' is not a valid database URL: give {SUPPORTED}") from None
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseUrlError(
-            f"termcrm does not work with {parsed.get_backend_name()}: give {SUPPORTED}"
-        )
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+            f"'{_shown(typed)}' is not a valid database URL: give {SUPPORTED}"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(f"termcrm does not work with {backend}: give {SUPPORTED}")
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         raise DatabaseUrlError("use postgresql:// (termcrm talks to PostgreSQL through psycopg)")
+    if backend == "sqlite" and (not parsed.database or parsed.host):
+        raise DatabaseUrlError(
+            f"'{_shown(typed)}' names no SQLite file: give a path such as ~/crm.db "
+            "(or sqlite:////absolute/path.db)"
+        )
     return url
 
 
