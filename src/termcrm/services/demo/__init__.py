@@ -50,34 +50,10 @@ from termcrm.services.demo.generator import TABLES, Generator, Team, make_pools
 from termcrm.services.errors import Invalid
 from termcrm.store import bulk
 from termcrm.store.engine import Database
-from termcrm.store.tables import (
-    Address,
-    Client,
-    ClientTag,
-    Contact,
-    Deal,
-    DealStageChange,
-    Department,
-    Email,
-    Interaction,
-    Phone,
-    Task,
-    User,
-    metadata,
-    table,
-)
+from termcrm.store.tables import Client, Department, User, metadata, table
 from termcrm.store.types import utcnow
 
 client_t = table(Client)
-tag_t = table(ClientTag)
-contact_t = table(Contact)
-address_t = table(Address)
-phone_t = table(Phone)
-email_t = table(Email)
-deal_t = table(Deal)
-history_t = table(DealStageChange)
-interaction_t = table(Interaction)
-task_t = table(Task)
 user_t = table(User)
 dept_t = table(Department)
 
