@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Format, FormatOpt, emit, emit_record, more_hint, say
+from termcrm.cli.output import Day, Format, FormatOpt, emit, emit_record, more_hint, say
 from termcrm.cli.parse import parse_address, parse_pairs
 from termcrm.cli.runtime import guarded, runtime
 
@@ -21,7 +21,7 @@ ROW_COLUMNS = [
     ("Status", lambda r: r.status),
     ("City", lambda r: r.city),
     ("Owner", lambda r: r.owner),
-    ("Last contact", lambda r: r.last_interaction_at),
+    ("Last contact", lambda r: Day(r.last_interaction_at)),
 ]
 
 

@@ -64,9 +64,18 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Day:
+    """A moment shown as its local date only, where a table has no room for the time."""
+
+    at: datetime | None
+
+
 def cell(value: Any, tz: tzinfo | None = None) -> str:
     if value is None:
         return ""
+    if isinstance(value, Day):
+        return value.at.astimezone(tz).date().isoformat() if value.at else ""
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if tz else value.isoformat()
     if isinstance(value, date):
