@@ -6,7 +6,17 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Day, Format, FormatOpt, emit, emit_record, more_hint, say
+from termcrm.cli.output import (
+    AfterOpt,
+    Day,
+    Format,
+    FormatOpt,
+    LimitOpt,
+    emit,
+    emit_record,
+    more_hint,
+    say,
+)
 from termcrm.cli.parse import parse_address, parse_pairs
 from termcrm.cli.runtime import guarded, runtime
 
@@ -99,8 +109,8 @@ def list_(
         str,
         typer.Option(help="name, created, updated, status, city, group, id; prefix - to reverse"),
     ] = "name",
-    limit: Annotated[int, typer.Option(help="rows per page (1-1000)")] = 50,
-    after: Annotated[str | None, typer.Option(help="continue after this cursor")] = None,
+    limit: LimitOpt = 50,
+    after: AfterOpt = None,
     all_pages: Annotated[bool, typer.Option("--all-pages", help="print every page")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.output import Format, FormatOpt, emit, emit_record, more_hint, say
+from termcrm.cli.output import (
+    AfterOpt,
+    Format,
+    FormatOpt,
+    LimitOpt,
+    emit,
+    emit_page,
+    emit_record,
+    say,
+)
 from termcrm.cli.runtime import guarded, runtime
 
 app = typer.Typer(help="Contact persons: add, edit, list, show, delete.", no_args_is_help=True)
@@ -120,8 +129,8 @@ def edit(
 def list_(
     ctx: typer.Context,
     client: Annotated[int | None, typer.Option(help="only this client's contacts")] = None,
-    limit: Annotated[int, typer.Option()] = 50,
-    after: Annotated[str | None, typer.Option(help="continue after this cursor")] = None,
+    limit: LimitOpt = 50,
+    after: AfterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Contact persons you may see, by name."""
@@ -131,9 +140,7 @@ def list_(
     actor = rt.actor
     with rt.read() as s:
         page = contacts.list_contacts(s, actor, client_id=client, after=after, limit=limit)
-    emit(page.items, COLUMNS, fmt, empty="No contact persons.")
-    if page.next_cursor:
-        more_hint(page.next_cursor)
+    emit_page(page, COLUMNS, fmt, empty="No contact persons.")
 
 
 @app.command()

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, FormatOpt, emit, emit_record, more_hint, say
+from termcrm.cli.output import (
+    AfterOpt,
+    Format,
+    FormatOpt,
+    LimitOpt,
+    emit,
+    emit_page,
+    emit_record,
+    say,
+)
 from termcrm.cli.parse import parse_date
 from termcrm.cli.runtime import guarded, runtime
 
@@ -75,8 +84,8 @@ def list_(
     mine: Annotated[bool, typer.Option("--mine", help="only deals you own")] = False,
     client: Annotated[int | None, typer.Option(help="client id")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="only deals still open")] = False,
-    limit: Annotated[int, typer.Option()] = 50,
-    after: Annotated[str | None, typer.Option(help="continue after this cursor")] = None,
+    limit: LimitOpt = 50,
+    after: AfterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Deals you may see, newest first."""
@@ -94,9 +103,7 @@ def list_(
             after=after,
             limit=limit,
         )
-    emit(page.items, COLUMNS, fmt, empty="No deals.")
-    if page.next_cursor:
-        more_hint(page.next_cursor)
+    emit_page(page, COLUMNS, fmt, empty="No deals.")
 
 
 @app.command()

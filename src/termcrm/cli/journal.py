@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, FormatOpt, emit, more_hint, say
+from termcrm.cli.output import (
+    AfterOpt,
+    Format,
+    FormatOpt,
+    LimitOpt,
+    emit,
+    emit_page,
+    say,
+)
 from termcrm.cli.parse import parse_when
 from termcrm.cli.runtime import guarded, runtime
 
@@ -75,8 +83,8 @@ def journal_list(
     kind: Annotated[str | None, typer.Option()] = None,
     since: Annotated[str | None, typer.Option(help="from this time")] = None,
     until: Annotated[str | None, typer.Option(help="up to this time")] = None,
-    limit: Annotated[int, typer.Option()] = 50,
-    after: Annotated[str | None, typer.Option(help="continue after this cursor")] = None,
+    limit: LimitOpt = 50,
+    after: AfterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The interaction journal, newest first."""
@@ -95,6 +103,4 @@ def journal_list(
     )
     with rt.read() as s:
         page = journal.list_interactions(s, actor, flt, after=after, limit=limit)
-    emit(page.items, COLUMNS, fmt, tz=tz, empty="The journal has no entries for this.")
-    if page.next_cursor:
-        more_hint(page.next_cursor)
+    emit_page(page, COLUMNS, fmt, tz=tz, empty="The journal has no entries for this.")

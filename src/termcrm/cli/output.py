@@ -33,6 +33,8 @@ class Format(StrEnum):
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+LimitOpt = Annotated[int, typer.Option(help="rows per page (1-1000)")]
+AfterOpt = Annotated[str | None, typer.Option(help="continue after this cursor")]
 
 
 Column = tuple[str, Callable[[Any], Any]]
@@ -167,6 +169,13 @@ def emit_record(pairs: Iterable[tuple[str, Any]], *, title: str, tz: tzinfo | No
 
 def say(message: str, style: str = "green") -> None:
     console.print(Text(message, style=style))
+
+
+def emit_page(page: Any, columns: Sequence[Column], fmt: Format, **kwargs: Any) -> None:
+    """A page of a list, then (on stderr) how to get the next one."""
+    emit(page.items, columns, fmt, **kwargs)
+    if page.next_cursor:
+        more_hint(page.next_cursor)
 
 
 def more_hint(cursor: str, extra: str = "") -> None:

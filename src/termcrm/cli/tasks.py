@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.output import Format, FormatOpt, emit, more_hint, say
+from termcrm.cli.output import (
+    AfterOpt,
+    Format,
+    FormatOpt,
+    LimitOpt,
+    emit_page,
+    say,
+)
 from termcrm.cli.parse import parse_when
 from termcrm.cli.runtime import guarded, runtime
 
@@ -66,8 +73,8 @@ def list_(
     assignee: Annotated[str | None, typer.Option(help="login")] = None,
     status: Annotated[str, typer.Option(help="open, done, cancelled or any")] = "open",
     client: Annotated[int | None, typer.Option(help="client id")] = None,
-    limit: Annotated[int, typer.Option()] = 50,
-    after: Annotated[str | None, typer.Option(help="continue after this cursor")] = None,
+    limit: LimitOpt = 50,
+    after: AfterOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Tasks you may see, earliest due first."""
@@ -82,6 +89,4 @@ def list_(
             client_id=client,
         )
         page = tasks.list_tasks(s, actor, flt, after=after, limit=limit)
-    emit(page.items, COLUMNS, fmt, tz=rt.settings.tz, empty="No tasks.")
-    if page.next_cursor:
-        more_hint(page.next_cursor)
+    emit_page(page, COLUMNS, fmt, tz=rt.settings.tz, empty="No tasks.")
