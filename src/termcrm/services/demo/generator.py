@@ -647,10 +647,8 @@ class Generator:
                 due = self.today + timedelta(
                     days=rng.randint(-20, 40), hours=rng.choice((9, 10, 11, 14, 15, 16))
                 )
-                kind = rng.choice(w.TASK_KINDS)
-                out["task"].append(
-                    self._task(p, rng.choice(p.loc.task_titles), kind, due, p.owner, status="open")
-                )
+                kind, title = rng.choice(p.loc.task_titles)
+                out["task"].append(self._task(p, title, kind, due, p.owner, status="open"))
 
     def _task(
         self,

@@ -36,7 +36,7 @@ class Locale:
     deal_titles: tuple[str, ...]  # with {product}
     lost_reasons: tuple[str, ...]
     competitors: tuple[str, ...]
-    task_titles: tuple[str, ...]
+    task_titles: tuple[tuple[str, str], ...]  # (task kind, title): the kind fits the title
     purposes: dict[str, tuple[str, ...]]  # interaction kind -> purposes
     results: tuple[str, ...]
     email_domains: tuple[str, ...]  # for persons
@@ -49,7 +49,6 @@ STATUSES = ("lead", "prospect", "new", "active", "loyal", "lapsed", "lost")
 STATUS_WEIGHTS = (10, 12, 10, 35, 18, 10, 5)
 INTERACTION_KINDS = ("call", "meeting", "email", "letter", "visit", "message")
 INTERACTION_WEIGHTS = (40, 12, 25, 4, 9, 10)
-TASK_KINDS = ("call", "meeting", "visit", "letter", "email", "other")
 
 RU_COMPANY_FORMS = (
     ("ООО", "Общество с ограниченной ответственностью", 70),
@@ -391,14 +390,15 @@ RU = Locale(
     ),
     competitors=("Комус", "Офисмаг", "Метро Кэш энд Керри", "Самсон", "Релэкс"),
     task_titles=(
-        "Позвонить: уточнить заказ",
-        "Отправить коммерческое предложение",
-        "Встреча с закупщиком",
-        "Согласовать договор",
-        "Напомнить об оплате",
-        "Поздравить с днём рождения",
-        "Выслать прайс-лист",
-        "Сверить взаиморасчёты",
+        ("call", "Позвонить: уточнить заказ"),
+        ("email", "Отправить коммерческое предложение"),
+        ("meeting", "Встреча с закупщиком"),
+        ("meeting", "Согласовать договор"),
+        ("call", "Напомнить об оплате"),
+        ("call", "Поздравить с днём рождения"),
+        ("email", "Выслать прайс-лист"),
+        ("letter", "Сверить взаиморасчёты"),
+        ("visit", "Посетить склад клиента"),
     ),
     purposes={
         "call": ("Уточнить потребность", "Напомнить об оплате", "Согласовать отгрузку"),
@@ -492,12 +492,13 @@ EN = Locale(
     ),
     competitors=("Staples", "Uline", "Grainger", "Sysco", "Office Depot"),
     task_titles=(
-        "Call to confirm the order",
-        "Send a quote",
-        "Meet the buyer",
-        "Review the contract",
-        "Chase the overdue invoice",
-        "Send the price list",
+        ("call", "Call to confirm the order"),
+        ("email", "Send a quote"),
+        ("meeting", "Meet the buyer"),
+        ("meeting", "Review the contract"),
+        ("call", "Chase the overdue invoice"),
+        ("email", "Send the price list"),
+        ("visit", "Visit the client's store"),
     ),
     purposes={
         "call": ("Check stock needs", "Payment reminder", "Confirm delivery date"),
@@ -560,7 +561,14 @@ ZH = Locale(
     deal_titles=("{product}供货", "{product}年度合同", "{product}试订单"),
     lost_reasons=("选择了竞争对手", "价格太高", "今年没有预算", "项目推迟", "付款条件不合适"),
     competitors=("得力", "晨光", "齐心", "京东企业购"),
-    task_titles=("电话确认订单", "发送报价", "拜访采购经理", "审核合同", "催收货款", "发送价格表"),
+    task_titles=(
+        ("call", "电话确认订单"),
+        ("email", "发送报价"),
+        ("visit", "拜访采购经理"),
+        ("meeting", "审核合同"),
+        ("call", "催收货款"),
+        ("email", "发送价格表"),
+    ),
     purposes={
         "call": ("了解需求", "提醒付款", "确认发货"),
         "meeting": ("产品介绍", "合同谈判"),
