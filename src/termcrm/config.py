@@ -25,6 +25,7 @@ KEYS = {
     "locale": "language of the interface: en, ru or zh",
     "phone_region": "country for phone numbers typed without a country code, e.g. RU, CN",
     "timezone": "IANA time zone for showing and reading times, e.g. Europe/Moscow",
+    "keys": 'a table remapping the TUI\'s keys by binding id, e.g. quick_log = "ctrl+l"',
 }
 LOCALES = ("en", "ru", "zh")
 
@@ -42,6 +43,8 @@ class Settings:
     # setting -> where its value came from
     sources: dict[str, str] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
+    # TUI binding id -> keys, from the [keys] tables (the user's over the system's)
+    keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -70,7 +73,12 @@ def _read(path: Path) -> dict[str, Any]:
             f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(KEYS)}"
         )
     for key, value in data.items():
-        if not isinstance(value, str):
+        if key == "keys":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(
+                    f'{path}: [keys] must map binding ids to keys, e.g. quick_log = "ctrl+l"'
+                )
+        elif not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string in quotes")
     return data
 
@@ -169,7 +177,10 @@ def load_settings(db: str | None = None, env: dict[str, str] | None = None) -> S
             f"timezone '{values['timezone']}' ({sources['timezone']}) is not an "
             "IANA time zone such as Europe/Moscow or Asia/Shanghai"
         ) from None
-    return Settings(**values, sources=sources, files=tuple(files))
+    keys: dict[str, str] = {}
+    for _, data in reversed(layers):  # the system file first, the user's over it
+        keys.update(data.get("keys", {}))
+    return Settings(**values, sources=sources, files=tuple(files), keys=keys)
 
 
 def masked_url(url: str) -> str:

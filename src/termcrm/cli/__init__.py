@@ -13,7 +13,7 @@ from termcrm.cli.runtime import Runtime
 app = typer.Typer(
     name="termcrm",
     help="termcrm: a keyboard-first CRM for sales teams that work in a terminal.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -42,7 +42,12 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
     ] = False,
 ) -> None:
+    """With no command, opens the termcrm app (the TUI) on the database."""
     ctx.obj = Runtime(db_flag=db)
+    if ctx.invoked_subcommand is None:
+        from termcrm.cli.system import open_app
+
+        open_app(ctx.obj)
 
 
 app.add_typer(clients.app, name="client")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from termcrm.cli.output import Format, FormatOpt, emit, emit_record, say, to_json
-from termcrm.cli.runtime import err_console, guarded, runtime
+from termcrm.cli.runtime import Runtime, err_console, guarded, runtime
 
 db_app = typer.Typer(help="The database schema: upgrade, current.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings in force and where they come from.", no_args_is_help=True)
@@ -196,3 +196,11 @@ def demo(
         "Try: termcrm client list | termcrm client find ромашка | termcrm client show 1",
         style="dim",
     )
+
+
+@guarded
+def open_app(rt: Runtime) -> None:
+    """Start the TUI; the settings are checked first so a bad config is one line."""
+    from termcrm.app import make_app
+
+    make_app(settings=rt.settings).run()

@@ -82,6 +82,7 @@ class ClientRow:
     owner: str
     last_interaction_at: datetime | None
     version: int
+    next_task_at: datetime | None = None  # the earliest open task on the client
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,10 @@ class Client(Editable, table=True):
         sa.Index("ix_client_department_name", "department_id", "name_key", "id"),
         sa.Index("ix_client_name_key", "name_key", "id"),
         sa.Index("ix_client_tax_id", "tax_id"),
+        # the card file's column sorts: keyset pages over (column, id)
+        sa.Index("ix_client_group_id", "client_group", "id"),
+        sa.Index("ix_client_status_id", "status", "id"),
+        sa.Index("ix_client_city_id", "city", "id"),
     )
 
     kind: str = Field(default="company", max_length=16)  # company | person

@@ -1,0 +1,315 @@
+"""The termcrm TUI: the App, its sections, and how screens reach the services.
+
+Screens never touch the database themselves. They call ``app.call(self, fn,
+done)``: ``fn(session, actor)`` runs in a thread worker with a session of its
+own, and its result comes back to the main thread as a message (``Done``) whose
+handler calls ``done(result)``. A failure comes back as ``Failed``; the caller's
+``failed`` callback may handle it (inline validation, an edit conflict), and
+otherwise the one error handler here shows it in a dialog.
+
+The database is opened in a worker too, so the first paint never waits for it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.worker import Worker
+
+from termcrm import i18n
+from termcrm.config import Settings, load_settings
+from termcrm.i18n import N_, _
+from termcrm.ui_state import UiState
+from termcrm.widgets.translated import translate_bindings
+
+if TYPE_CHECKING:
+    from termcrm.services.backend import Backend, Connection
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+SECTIONS = ("clients", "contacts", "journal", "trash")
+
+
+@dataclass
+class _Request:
+    requester: MessagePump
+    done: Callable[[Any], None] | None
+    failed: Callable[[Exception], bool] | None
+    group: str | None
+
+
+class Done(Message):
+    """A service call finished; its result, for the requester's ``done``."""
+
+    def __init__(self, token: int, result: Any) -> None:
+        super().__init__()
+        self.token = token
+        self.result = result
+
+
+class Failed(Message):
+    """A service call raised; shown in the error dialog unless the requester handles it."""
+
+    def __init__(self, token: int, error: Exception) -> None:
+        super().__init__()
+        self.token = token
+        self.error = error
+
+
+class Connected(Message):
+    def __init__(self, connection: Connection) -> None:
+        super().__init__()
+        self.connection = connection
+
+
+def _screen(module: str, name: str) -> Screen[Any]:
+    """A section's screen, imported when first shown (a fast start)."""
+    import importlib
+
+    screen: Screen[Any] = getattr(importlib.import_module(f"termcrm.screens.{module}"), name)()
+    return screen
+
+
+class TermCrmApp(App[None]):
+    TITLE = "termcrm"
+    CSS_PATH = "styles/app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "clients": lambda: _screen("clients", "ClientsScreen"),
+        "contacts": lambda: _screen("contacts", "ContactsScreen"),
+        "journal": lambda: _screen("journal", "JournalScreen"),
+        "trash": lambda: _screen("trash", "TrashScreen"),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "section('clients')", N_("Clients"), show=False, id="section.clients"),
+        Binding("2", "section('contacts')", N_("Contacts"), show=False, id="section.contacts"),
+        Binding("3", "section('journal')", N_("Journal"), show=False, id="section.journal"),
+        Binding("4", "section('trash')", N_("Trash"), show=False, id="section.trash"),
+        Binding("l", "quick_log", N_("Log"), id="quick_log"),
+        Binding("f2", "language", N_("Language"), id="language"),
+        Binding("f3", "change_theme", N_("Theme"), show=False, id="theme"),
+        Binding("question_mark", "help", N_("Keys"), show=False, id="help"),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True, id="quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        backend: Backend,
+        *,
+        ui_state: UiState | None = None,
+    ) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.ui_state = ui_state or UiState()
+        self.connection: Connection | None = None
+        self._requests: dict[int, _Request] = {}
+        self._latest: dict[str, int] = {}
+        self._tokens = itertools.count(1)
+        self._connect_failed = False
+        i18n.use(settings.locale, settings.timezone)
+        super().__init__()
+        translate_bindings(self)
+        theme = self.ui_state.get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        if settings.keys:
+            self.set_keymap(settings.keys)
+
+    # -- services --------------------------------------------------------------
+
+    def call(
+        self,
+        requester: MessagePump,
+        fn: Callable[..., T],
+        done: Callable[[T], None] | None = None,
+        *,
+        write: bool = False,
+        failed: Callable[[Exception], bool] | None = None,
+        group: str | None = None,
+    ) -> Worker[None]:
+        """Run ``fn(session, actor)`` in a thread worker; ``done(result)`` on this thread.
+
+        With a ``group``, only the latest call of the group reports back: a search
+        typed ahead drops the answers to what was typed before. ``failed(error)``
+        returns True when it dealt with the error; otherwise it is shown in a dialog.
+        """
+        token = next(self._tokens)
+        self._requests[token] = _Request(requester, done, failed, group)
+        if group is not None:
+            self._latest[group] = token
+        backend = self.backend
+
+        def job() -> None:
+            try:
+                result = backend.call(fn, write=write)
+            except Exception as exc:
+                self.post_message(Failed(token, exc))
+            else:
+                self.post_message(Done(token, result))
+
+        return self.run_worker(job, thread=True, exit_on_error=False, group=group or "db")
+
+    def _take(self, token: int) -> _Request | None:
+        request = self._requests.pop(token, None)
+        if request is None:
+            return None
+        if request.group is not None and self._latest.get(request.group) != token:
+            return None  # superseded by a later call of the same group
+        if not request.requester.is_attached:
+            return None  # the screen that asked is gone
+        return request
+
+    def on_done(self, message: Done) -> None:
+        request = self._take(message.token)
+        if request is not None and request.done is not None:
+            request.done(message.result)
+
+    def on_failed(self, message: Failed) -> None:
+        request = self._take(message.token)
+        if request is None:
+            return
+        if request.failed is not None and request.failed(message.error):
+            return
+        self.show_error(message.error)
+
+    def show_error(self, error: Exception) -> None:
+        """The one place errors are shown: a dialog with the reason."""
+        from termcrm.services.backend import NotConnected
+        from termcrm.widgets.dialogs import ErrorDialog, describe_error
+
+        if isinstance(error, NotConnected) and self._connect_failed:
+            return  # the connection error itself is already on screen
+        if not type(error).__module__.startswith("termcrm"):
+            log.error("service call failed", exc_info=error)
+        self.push_screen(ErrorDialog(describe_error(error)))
+
+    # -- start-up ---------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.switch_mode("clients")
+        self.run_worker(self._connect, thread=True, exit_on_error=False, group="connect")
+
+    def _connect(self) -> None:
+        try:
+            connection = self.backend.connect()
+        except Exception as exc:
+            self.call_from_thread(self._connection_failed, exc)
+            return
+        self.post_message(Connected(connection))
+
+    def _connection_failed(self, error: Exception) -> None:
+        self.show_error(error)
+        self._connect_failed = True
+
+    def on_connected(self, message: Connected) -> None:
+        self.connection = message.connection
+        self.sub_title = f"{message.connection.actor.display} · {message.connection.where}"
+        if message.connection.empty:
+            from termcrm.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen())
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_section(self, name: str) -> None:
+        if name in SECTIONS and self.current_mode != name:
+            self.switch_mode(name)
+
+    def action_quick_log(self, client_id: int | None = None) -> None:
+        from termcrm.screens.quick_log import QuickLogScreen
+
+        if client_id is None:
+            client_id = getattr(self.screen, "current_client_id", None)
+        self.push_screen(QuickLogScreen(client_id=client_id))
+
+    def action_language(self) -> None:
+        from termcrm.screens.language import LanguageScreen
+
+        self.push_screen(LanguageScreen(), self.switch_language)
+
+    def switch_language(self, lang: str | None) -> None:
+        """Show the whole interface in another language, now."""
+        if not lang or lang == i18n.current():
+            return
+        i18n.use(lang)
+        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        translate_bindings(self)
+        current = self.current_mode
+        # sections are rebuilt in the new language; dialogs above them are closed
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        for mode in SECTIONS:
+            if mode != current:
+                self._remove_mode_screens(mode)
+        self.call_later(self._rebuild_section, current)
+
+    def _remove_mode_screens(self, mode: str) -> None:
+        if mode in self._screen_stacks:
+            for screen in self._screen_stacks.pop(mode):
+                screen.remove()
+
+    async def _rebuild_section(self, mode: str) -> None:
+        other = next(m for m in SECTIONS if m != mode)
+        await self.switch_mode(other)
+        self._remove_mode_screens(mode)
+        await self.switch_mode(mode)
+        self._remove_mode_screens(other)
+        self.refresh_bindings()
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def _remember_theme(self, theme: Any) -> None:
+        self.ui_state.set("theme", self.theme)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: every action that has a key, in the current language."""
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                _("Key: {key}").format(key=self.get_key_display(binding)),
+                partial(self.call_later, self.run_action, binding.action, active.node),
+            )
+        yield SystemCommand(_("Theme"), _("Change the colour theme"), self.action_change_theme)
+        yield SystemCommand(_("Language"), _("English, Русский, 中文"), self.action_language)
+        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
+        yield SystemCommand(_("Quit"), _("Leave termcrm"), self.action_quit)
+
+
+def make_app(
+    db: str | None = None,
+    *,
+    settings: Settings | None = None,
+    login: str | None = None,
+    state_path: Path | str | None = None,
+) -> TermCrmApp:
+    """The app on the configured database (or ``db``); used by the CLI and the tests."""
+    from termcrm.services.backend import Backend
+
+    settings = settings or load_settings(db)
+    return TermCrmApp(
+        settings,
+        Backend(settings, login=login),
+        ui_state=UiState(state_path) if state_path else None,
+    )

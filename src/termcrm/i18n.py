@@ -1,0 +1,187 @@
+"""The interface language: gettext catalogs shipped in the package, Babel formats.
+
+Every user-facing string of the TUI goes through ``_`` (or ``N_`` where the
+string is defined before a language is chosen, such as a key binding's
+description, and ``_`` is applied when it is shown). The language is one of
+``config.LOCALES``; ``use(locale)`` switches it for the whole process.
+
+Catalogs live in ``termcrm/locale/<lang>/LC_MESSAGES/termcrm.po`` and are compiled
+to ``.mo`` next to them (``python -m termcrm.i18n compile``; a test checks they
+are current). Dates and numbers are formatted for the language with Babel.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+DOMAIN = "termcrm"
+LOCALE_DIR = Path(__file__).parent / "locale"
+# the Babel locale of each interface language
+BABEL_LOCALES = {"en": "en", "ru": "ru", "zh": "zh_Hans_CN"}
+
+
+class _State:
+    lang = "en"
+    translation: gettext.NullTranslations = gettext.NullTranslations()
+    tz: ZoneInfo = ZoneInfo("UTC")
+
+
+def use(lang: str, tz: str | None = None) -> None:
+    """Switch the interface language (en, ru, zh) and, if given, the time zone."""
+    if lang not in BABEL_LOCALES:
+        raise ValueError(f"unknown interface language {lang!r}")
+    _State.lang = lang
+    _State.translation = gettext.translation(
+        DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True
+    )
+    if tz is not None:
+        _State.tz = ZoneInfo(tz)
+
+
+def current() -> str:
+    return _State.lang
+
+
+def zone() -> ZoneInfo:
+    return _State.tz
+
+
+def _(message: str) -> str:
+    return _State.translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _State.translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation where it is defined; ``_`` translates it when shown."""
+    return message
+
+
+def _babel() -> Locale:
+    return Locale.parse(BABEL_LOCALES[_State.lang])
+
+
+def local(moment: datetime) -> datetime:
+    """A stored (UTC) time in the user's time zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(_State.tz)
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """A date in the locale's numeric form: 11/25/2026, 25.11.2026, 2026/11/25."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return babel_dates.format_skeleton("yMd", value, locale=_babel())
+
+
+def fmt_long_date(value: date | datetime | None) -> str:
+    """A date with the month named: Nov 25, 2026; 25 нояб. 2026 г.; 2026年11月25日."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return babel_dates.format_date(value, format="medium", locale=_babel())
+
+
+def fmt_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_time(local(value), format="short", locale=_babel())
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """Date and time in the user's zone, compact: 25.11.2026 16:52."""
+    if value is None:
+        return ""
+    return f"{fmt_date(value)} {fmt_time(value)}"
+
+
+def fmt_number(value: int | float | Decimal) -> str:
+    return babel_numbers.format_decimal(value, locale=_babel())
+
+
+def fmt_money(amount: Decimal, currency: str) -> str:
+    return babel_numbers.format_currency(amount, currency, locale=_babel())
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """A date and time typed by the user (ISO-like, in their zone) as UTC.
+
+    Accepts ``2026-11-25 14:30``, ``2026-11-25`` (midnight), ``14:30`` (today) and
+    the locale's own numeric date (``25.11.2026 14:30``). ValueError otherwise.
+    """
+    text = " ".join(text.split())
+    now = datetime.now(_State.tz)
+    formats = ["%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M"]
+    pattern = babel_dates.parse_pattern(
+        _babel().datetime_skeletons["yMd"].pattern if "yMd" in _babel().datetime_skeletons else ""
+    )
+    local_pattern = _strftime_of(pattern.format)
+    if local_pattern:
+        formats += [f"{local_pattern} %H:%M", f"{local_pattern} %I:%M %p", local_pattern]
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=_State.tz).astimezone(UTC)
+    for fmt in ("%H:%M", "%I:%M %p"):
+        try:
+            clock = datetime.strptime(text, fmt)
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValueError(text)
+    moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    return moment.astimezone(UTC)
+
+
+def _strftime_of(babel_format: str) -> str:
+    """Babel's numeric date pattern (%(d)s.%(M)s.%(y)s) as strptime's."""
+    table = {"%(d)s": "%d", "%(dd)s": "%d", "%(M)s": "%m", "%(MM)s": "%m"}
+    table.update({"%(y)s": "%Y", "%(yyyy)s": "%Y"})
+    out = babel_format
+    for babel_code, code in table.items():
+        out = out.replace(babel_code, code)
+    return out if "%(" not in out else ""
+
+
+def compile_catalogs() -> list[Path]:
+    """Compile every .po under LOCALE_DIR to its .mo; the paths written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        mo = po.with_suffix(".mo")
+        with mo.open("wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=False)
+        written.append(mo)
+    return written
+
+
+if __name__ == "__main__":  # python -m termcrm.i18n compile
+    import sys
+
+    if sys.argv[1:] == ["compile"]:
+        for path in compile_catalogs():
+            print(path)
+    else:
+        print("usage: python -m termcrm.i18n compile", file=sys.stderr)
+        raise SystemExit(2)

@@ -1,0 +1,337 @@
+"""The client card file: every client the user may see, searched, filtered and sorted.
+
+The list is virtual: the first page is read at once, then the count and the page
+anchors (one pass over the sort index) in the background, and after that every
+page the user scrolls to is one keyset read of 100 rows. Typing in the search box
+replaces the list with the matches, 150 ms after the last keystroke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
+from termcrm.screens.base import CrmScreen
+from termcrm.services import client_lists, clients
+from termcrm.services.client_lists import ClientFilter
+from termcrm.services.dto import ClientRow, Page, SearchResult
+from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.widgets.labels import value_label
+from termcrm.widgets.row_sources import ListSource, PagedSource
+from termcrm.widgets.top_bar import TopBar
+from termcrm.widgets.virtual_table import Column, VirtualTable
+
+PAGE = 100
+SEARCH_LIMIT = 200
+SEARCH_DEBOUNCE = 0.15
+SCOPES = ("all", "mine", "department")
+SCOPE_NAMES = {"all": N_("all I may see"), "mine": N_("mine"), "department": N_("my department")}
+SORTABLE = ("name", "group", "status", "city")
+
+
+def client_columns() -> list[Column[ClientRow]]:
+    return [
+        Column("name", _("Name"), lambda r: r.name, min_width=14, weight=3, sort="name"),
+        Column("group", _("Group"), lambda r: r.group, min_width=6, sort="group"),
+        Column("status", _("Status"), lambda r: value_label(r.status), width=9, sort="status"),
+        Column("city", _("City"), lambda r: r.city, min_width=6, sort="city"),
+        Column("owner", _("Owner"), lambda r: r.owner, min_width=6),
+        Column("last", _("Last contact"), lambda r: fmt_date(r.last_interaction_at), width=10),
+        Column("next", _("Next task"), lambda r: fmt_date(r.next_task_at), width=10),
+    ]
+
+
+class ClientsScreen(CrmScreen[None]):
+    SECTION = "clients"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", N_("Search"), id="clients.search"),
+        Binding("f", "filter", N_("Filter"), id="clients.filter"),
+        Binding("m", "scope", N_("Mine/all"), id="clients.scope"),
+        Binding("o", "sort", N_("Sort"), id="clients.sort"),
+        Binding("n", "new", N_("New"), id="clients.new"),
+        Binding("e", "edit", N_("Edit"), id="clients.edit"),
+        Binding("delete,d", "delete", N_("Delete"), id="clients.delete"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False, id="clients.reload"),
+        Binding("escape", "clear_search", N_("Clear search"), show=False, id="clients.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = ClientFilter()
+        self.sort = "name"
+        self.query_text = ""
+        self._debounce: Timer | None = None
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.SECTION)
+        with Horizontal(classes="toolbar"):
+            yield Input(
+                placeholder=_("Search: name, tax id, phone, email, city, contact…"),
+                id="search",
+            )
+        yield VirtualTable(client_columns(), empty_text=_("No clients here."), id="clients")
+        yield Static("", classes="status-line", id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> VirtualTable[ClientRow]:
+        return self.query_one("#clients", VirtualTable)
+
+    @property
+    def current_client_id(self) -> int | None:  # type: ignore[override]
+        row = self.table.current
+        return row.id if row is not None else None
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.table.source is not None:
+            self.reload_keep_position()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """(Re)read the list for the current filter, sort and search text."""
+        self._generation += 1
+        if self.query_text:
+            self._search()
+            return
+        generation = self._generation
+        flt, sort = self.filter, self.sort
+        source: PagedSource[ClientRow] = PagedSource(
+            partial(self._fetch, generation, flt, sort), self.table.rows_changed, page_size=PAGE
+        )
+        self.table.set_source(source)
+        self.table.set_sort(sort.lstrip("-"), sort.startswith("-"))
+        self._show_status(None)
+
+        def counted(total: int) -> None:
+            if generation == self._generation:
+                source.set_total(total)
+                self._show_status(total)
+
+        def anchored(anchors: list[str]) -> None:
+            if generation == self._generation:
+                source.set_anchors(anchors)
+
+        self.call(lambda s, a: client_lists.count_clients(s, a, flt), counted)
+        self.call(
+            lambda s, a: client_lists.client_anchors(s, a, flt, sort=sort, every=PAGE), anchored
+        )
+
+    def _fetch(
+        self, generation: int, flt: ClientFilter, sort: str, page: int, after: str | None
+    ) -> None:
+        def arrived(result: Page[ClientRow]) -> None:
+            if generation == self._generation and isinstance(self.table.source, PagedSource):
+                self.table.source.put(page, result.items, result.next_cursor)
+
+        def failed(error: Exception) -> bool:
+            if isinstance(self.table.source, PagedSource):
+                self.table.source.failed(page)
+            return False
+
+        self.call(
+            lambda s, a: client_lists.list_clients(s, a, flt, sort=sort, after=after, limit=PAGE),
+            arrived,
+            failed=failed,
+        )
+
+    def reload_keep_position(self) -> None:
+        """After an edit elsewhere: the same list, re-read, the cursor where it was."""
+        if self.query_text:
+            self._search()
+            return
+        cursor = self.table.cursor
+        self.load()
+        self.table.cursor = cursor
+
+    def _search(self) -> None:
+        text, flt = self.query_text, self.filter
+
+        def found(result: SearchResult[ClientRow]) -> None:
+            if text != self.query_text:
+                return
+            self.table.set_source(ListSource(result.items))
+            self.table.set_sort(None)
+            shown = fmt_number(result.total) + ("+" if result.more else "")
+            self.query_one("#status", Static).update(
+                _("{count} found for “{text}”").format(count=shown, text=text) + self._filter_note()
+            )
+
+        self.call(
+            lambda s, a: client_lists.search_clients(s, a, text, limit=SEARCH_LIMIT, flt=flt),
+            found,
+            group="clients.search",
+        )
+
+    def _show_status(self, total: int | None) -> None:
+        if total is None:
+            text = _("Counting clients…")
+        else:
+            text = ngettext("{count} client", "{count} clients", total).format(
+                count=fmt_number(total)
+            )
+        self.query_one("#status", Static).update(text + self._filter_note())
+
+    def _filter_note(self) -> str:
+        f = self.filter
+        parts = [_(SCOPE_NAMES[f.scope])]
+        for label, value in (
+            (_("group"), f.group),
+            (_("status"), value_label(f.status) if f.status else None),
+            (_("territory"), f.territory),
+            (_("city"), f.city),
+            (_("tag"), f.tag),
+        ):
+            if value:
+                parts.append(f"{label}: {value}")
+        return " · " + " · ".join(parts)
+
+    # -- search box ------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, partial(self._apply_search, event.value))
+
+    def _apply_search(self, value: str) -> None:
+        value = value.strip()
+        if value == self.query_text:
+            return
+        self.query_text = value
+        self.load()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self._apply_search(event.value)
+            self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            self._apply_search("")
+        self.table.focus()
+
+    # -- filter, scope, sort ---------------------------------------------------------------------
+
+    def action_scope(self) -> None:
+        actor = self.crm.connection.actor if self.crm.connection else None
+        order = list(SCOPES)
+        if actor is not None and actor.department_id is None:
+            order.remove("department")
+        nxt = (
+            order[(order.index(self.filter.scope) + 1) % len(order)]
+            if self.filter.scope in order
+            else "all"
+        )
+        self.filter = replace(self.filter, scope=nxt)
+        self.load()
+
+    def action_filter(self) -> None:
+        from termcrm.screens.client_filter import ClientFilterScreen
+
+        def chosen(flt: ClientFilter | None) -> None:
+            if flt is not None and flt != self.filter:
+                self.filter = flt
+                self.load()
+
+        self.app.push_screen(ClientFilterScreen(self.filter), chosen)
+
+    def action_sort(self) -> None:
+        """Next sortable column; pressed on the last one, the same order reversed."""
+        key = self.sort.lstrip("-")
+        descending = self.sort.startswith("-")
+        i = SORTABLE.index(key) if key in SORTABLE else 0
+        if i == len(SORTABLE) - 1:
+            self.sort = SORTABLE[0] if descending else "-" + SORTABLE[0]
+        else:
+            self.sort = ("-" if descending else "") + SORTABLE[i + 1]
+        self.load()
+
+    def on_virtual_table_sort_requested(self, event: VirtualTable.SortRequested) -> None:
+        key = event.column.sort or "name"
+        self.sort = (
+            ("" if self.sort.startswith("-") else "-") + key
+            if self.sort.lstrip("-") == key
+            else key
+        )
+        if not self.query_text:
+            self.load()
+
+    # -- client actions ----------------------------------------------------------------------
+
+    def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
+        self.open_card(event.item.id)
+
+    def open_card(self, client_id: int) -> None:
+        from termcrm.screens.client_card import ClientCardScreen
+
+        self.app.push_screen(ClientCardScreen(client_id))
+
+    def action_new(self) -> None:
+        from termcrm.screens.client_form import ClientFormScreen
+
+        def created(client_id: int | None) -> None:
+            if client_id is not None:
+                self.reload_keep_position()
+                self.open_card(client_id)
+
+        self.app.push_screen(ClientFormScreen(None), created)
+
+    def action_edit(self) -> None:
+        from termcrm.screens.client_form import ClientFormScreen
+
+        client_id = self.current_client_id
+        if client_id is not None:
+            self.app.push_screen(
+                ClientFormScreen(client_id), lambda _saved: self.reload_keep_position()
+            )
+
+    def action_delete(self) -> None:
+        row = self.table.current
+        if row is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.call(
+                    lambda s, a: clients.delete_client(s, a, row.id, version=row.version),
+                    lambda _out: self._deleted(row),
+                    write=True,
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Move “{name}” to the trash? It can be restored from the trash (4).").format(
+                    name=row.name
+                ),
+                yes=_("Move to trash"),
+                no=_("Cancel"),
+            ),
+            confirmed,
+        )
+
+    def _deleted(self, row: ClientRow) -> None:
+        self.notify(_("“{name}” moved to the trash.").format(name=row.name))
+        self.reload_keep_position()
+
+    def action_reload(self) -> None:
+        self.reload_keep_position()

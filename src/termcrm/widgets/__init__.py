@@ -1,0 +1,1 @@
+"""Reusable pieces of the TUI: they show data handed to them, never query it."""
