@@ -24,7 +24,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
 from termcrm import i18n
@@ -120,6 +120,8 @@ class TermCrmApp(App[None]):
         self._connect_failed = False
         i18n.use(settings.locale, settings.timezone)
         super().__init__()
+        # as written (English), with the palette key App.__init__ adds: re-translated per language
+        self._untranslated_bindings = self._bindings.copy()
         translate_bindings(self)
         theme = self.ui_state.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
@@ -224,6 +226,11 @@ class TermCrmApp(App[None]):
 
     # -- actions ------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Sections and the quick log are not reachable from behind a dialog."""
+        modal = isinstance(self.screen, ModalScreen)
+        return not (modal and action in ("section", "quick_log", "language"))
+
     def action_section(self, name: str) -> None:
         if name in SECTIONS and self.current_mode != name:
             self.switch_mode(name)
@@ -245,7 +252,7 @@ class TermCrmApp(App[None]):
         if not lang or lang == i18n.current():
             return
         i18n.use(lang)
-        self._bindings = self._merged_bindings.copy() if self._merged_bindings else self._bindings
+        self._bindings = self._untranslated_bindings.copy()
         translate_bindings(self)
         current = self.current_mode
         # sections are rebuilt in the new language; dialogs above them are closed
@@ -281,7 +288,7 @@ class TermCrmApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: every action that has a key, in the current language."""
         seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.action in seen or not active.enabled:
                 continue

@@ -126,10 +126,9 @@ def parse_local_datetime(text: str) -> datetime:
     text = " ".join(text.split())
     now = datetime.now(_State.tz)
     formats = ["%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M"]
-    pattern = babel_dates.parse_pattern(
-        _babel().datetime_skeletons["yMd"].pattern if "yMd" in _babel().datetime_skeletons else ""
-    )
-    local_pattern = _strftime_of(pattern.format)
+    skeleton = _babel().datetime_skeletons.get("yMd")
+    pattern = str(getattr(skeleton, "format", "")) if skeleton is not None else ""
+    local_pattern = _strftime_of(pattern)
     if local_pattern:
         formats += [f"{local_pattern} %H:%M", f"{local_pattern} %I:%M %p", local_pattern]
     for fmt in formats:

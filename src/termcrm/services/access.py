@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import _
 from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.errors import Forbidden, NotFound
 from termcrm.store.tables import Client, Department, User, table
@@ -95,17 +96,31 @@ def explain_client_refusal(s: Session, actor: Actor, client_id: int) -> Forbidde
         .where(client_t.c.id == client_id)
     ).first()
     if row is None:
-        return NotFound(f"client {client_id} does not exist")
-    owner = row.full_name or row.login or "nobody"
-    if actor.role == MANAGER:
-        rule = "managers see the clients of their own department and the departments below it"
+        return NotFound(_("client {id} does not exist").format(id=client_id))
+    owner = row.full_name or row.login
+    if owner and actor.role == MANAGER:
+        reason = _(
+            "client {id} belongs to {owner}: managers see the clients of their own "
+            "department and the departments below it"
+        )
+    elif owner:
+        reason = _("client {id} belongs to {owner}: reps see only the clients they own")
+    elif actor.role == MANAGER:
+        reason = _(
+            "client {id} belongs to nobody: managers see the clients of their own "
+            "department and the departments below it"
+        )
     else:
-        rule = "reps see only the clients they own"
-    return Forbidden(f"client {client_id} belongs to {owner}: {rule}")
+        reason = _("client {id} belongs to nobody: reps see only the clients they own")
+    return Forbidden(reason.format(id=client_id, owner=owner))
 
 
 def check_user_in_reach(s: Session, actor: Actor, user_id: int, what: str) -> None:
-    """Refuse handing work to a user outside the actor's reach."""
+    """Refuse handing work to a user outside the actor's reach.
+
+    ``what`` names the role handed over ("owner"), in English marked with ``N_``:
+    it is translated here, when the refusal is raised.
+    """
     if actor.sees_all or user_id == actor.id:
         return
     ok = s.execute(
@@ -113,10 +128,24 @@ def check_user_in_reach(s: Session, actor: Actor, user_id: int, what: str) -> No
     ).first()
     if ok is None:
         if actor.role == MANAGER:
-            raise Forbidden(f"{what}: managers can assign only users of their own department")
-        raise Forbidden(f"{what}: reps can assign only themselves")
+            raise Forbidden(
+                # TRANSLATORS: {what} is who is being assigned, such as "owner" or "assignee".
+                _("{what}: managers can assign only users of their own department").format(
+                    what=_(what)
+                )
+            )
+        # TRANSLATORS: {what} is who is being assigned, such as "owner" or "assignee".
+        raise Forbidden(_("{what}: reps can assign only themselves").format(what=_(what)))
 
 
 def require_admin(actor: Actor, what: str) -> None:
+    """Refuse a non-admin. ``what`` is the action ("add a user"), in English marked
+    with ``N_``: it is translated here, when the refusal is raised."""
     if not actor.is_admin:
-        raise Forbidden(f"{what}: only an admin can do this (you are {actor.role})")
+        raise Forbidden(
+            # TRANSLATORS: {what} is the action refused, such as "add a user"; {role} is
+            # the user's role as stored (rep, manager, director), left untranslated.
+            _("{what}: only an admin can do this (you are {role})").format(
+                what=_(what), role=actor.role
+            )
+        )

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import _
 from termcrm.services.actor import Actor
 from termcrm.services.errors import ChangeBy, Conflict
 from termcrm.store.tables import AuditEntry, User, table
@@ -88,7 +89,8 @@ def changes_since(s: Session, entity: str, entity_id: int, version: int) -> list
     ).all()
     return [
         ChangeBy(
-            user=r.full_name or r.login or "system",
+            # TRANSLATORS: shown as the author of a change made by no user (a migration, say).
+            user=r.full_name or r.login or _("system"),
             at=r.at,
             version=r.version,
             fields=tuple(sorted((r.changes or {}).keys())),

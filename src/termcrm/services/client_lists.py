@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import _
 from termcrm.services.access import (
     access_shape,
     actor_id,
@@ -90,7 +91,7 @@ def _shape(actor: Actor, f: ClientFilter) -> tuple[Any, ...]:
 
 def _conditions(actor: Actor, f: ClientFilter) -> list[sa.ColumnElement[bool]]:
     if f.scope not in SCOPES:
-        raise Invalid({"scope": f"must be one of {', '.join(SCOPES)}"})
+        raise Invalid({"scope": _("must be one of {choices}").format(choices=", ".join(SCOPES))})
     c = client_t.c
     p = _filter_params(f)
     conds: list[sa.ColumnElement[bool]] = [visible_clients(actor)]
@@ -99,7 +100,7 @@ def _conditions(actor: Actor, f: ClientFilter) -> list[sa.ColumnElement[bool]]:
         conds.append(c.owner_id == actor_id(actor))
     elif f.scope == "department":
         if actor.department_id is None:
-            raise Invalid({"scope": "you belong to no department"})
+            raise Invalid({"scope": _("you belong to no department")})
         conds.append(c.department_id.in_(department_subtree(actor.department_id)))
     for name, column in (
         ("f_owner", c.owner_id),
@@ -140,6 +141,7 @@ _ROWS = sa.select(
     )
     .scalar_subquery()
     .label("next_task_at"),
+    client_t.c.deleted_at,
 ).select_from(client_t.outerjoin(user_t, user_t.c.id == client_t.c.owner_id))
 
 
@@ -162,9 +164,9 @@ _SORTED = {key: _ROWS.add_columns(column.label("_sort")) for key, (column, _) in
 def _row(r: Any) -> ClientRow:
     # by position, in _ROWS' order: a Row's attribute access costs ~0.3 us a field,
     # a third of a millisecond for a page of 100
-    id_, name, kind, group, status, city, last_interaction_at, version, owner, next_task = r[:10]
+    id_, name, kind, group, status, city, last_at, version, owner, next_task, deleted_at = r[:11]
     return ClientRow(
-        id_, name, kind, group, status, city, owner, last_interaction_at, version, next_task
+        id_, name, kind, group, status, city, owner, last_at, version, next_task, deleted_at
     )
 
 
@@ -183,7 +185,14 @@ def list_clients(
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in SORTS:
-        raise Invalid({"sort": f"must be one of {', '.join(SORTS)} (prefix '-' to reverse)"})
+        raise Invalid(
+            {
+                # TRANSLATORS: {choices} are sort keys as typed (left untranslated).
+                "sort": _("must be one of {choices} (prefix '-' to reverse)").format(
+                    choices=", ".join(SORTS)
+                )
+            }
+        )
     column, kind = SORTS[key]
     columns: list[sa.ColumnElement[Any]] = [column] if key == "id" else [column, client_t.c.id]
     values = None
@@ -245,7 +254,13 @@ def client_anchors(
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in SORTS:
-        raise Invalid({"sort": f"must be one of {', '.join(SORTS)} (prefix '-' to reverse)"})
+        raise Invalid(
+            {
+                "sort": _("must be one of {choices} (prefix '-' to reverse)").format(
+                    choices=", ".join(SORTS)
+                )
+            }
+        )
     column = SORTS[key][0]
     columns: list[sa.ColumnElement[Any]] = [column] if key == "id" else [column, client_t.c.id]
     order = [col.desc() if descending else col.asc() for col in columns]
@@ -278,27 +293,26 @@ MAX_FACET_VALUES = 500
 
 
 def client_facets(s: Session, actor: Actor) -> dict[str, list[str]]:
-    """The values in use for each filter (group, status, territory, city, tag), for pickers."""
+    """The values in use for each filter (group, status, territory, city, tag), for pickers.
+
+    Read from the indexes alone (trashed clients' values included): a fraction of a
+    second on a million clients.
+    """
     visible = visible_clients(actor)
-    live = client_t.c.deleted_at.is_(None)
     out: dict[str, list[str]] = {}
     for name, column in FACETS.items():
         q = (
             sa.select(column)
-            .where(visible, live, column != "")
+            .where(visible, column != "")
             .group_by(column)
             .order_by(column)
             .limit(MAX_FACET_VALUES)
         )
         out[name] = list(s.execute(q, actor_params(actor)).scalars())
-    tags = (
-        sa.select(tag_t.c.tag)
-        .where(tag_t.c.client_id.in_(sa.select(client_t.c.id).where(visible, live)))
-        .group_by(tag_t.c.tag)
-        .order_by(tag_t.c.tag)
-        .limit(MAX_FACET_VALUES)
-    )
-    out["tag"] = list(s.execute(tags, actor_params(actor)).scalars())
+    tags = sa.select(tag_t.c.tag).group_by(tag_t.c.tag).order_by(tag_t.c.tag)
+    if not actor.sees_all:
+        tags = tags.where(tag_t.c.client_id.in_(sa.select(client_t.c.id).where(visible)))
+    out["tag"] = list(s.execute(tags.limit(MAX_FACET_VALUES), actor_params(actor)).scalars())
     return out
 
 

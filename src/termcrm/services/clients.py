@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import N_, _
 from termcrm.services import contact_points as cp
 from termcrm.services import custom_fields, search_index
 from termcrm.services.access import check_user_in_reach, explain_client_refusal, visible_clients
@@ -70,9 +71,11 @@ def _visible_row(
     if row is None:
         raise explain_client_refusal(s, actor, client_id)
     if deleted is False and row.deleted_at is not None:
-        raise NotFound(f"client {client_id} is in the trash (restore it with `client restore`)")
+        raise NotFound(
+            _("client {id} is in the trash (restore it with `client restore`)").format(id=client_id)
+        )
     if deleted is True and row.deleted_at is None:
-        raise Invalid({"id": f"client {client_id} is not in the trash"})
+        raise Invalid({"id": _("client {id} is not in the trash").format(id=client_id)})
     return row
 
 
@@ -115,7 +118,7 @@ def _check_parent(s: Session, actor: Actor, client_id: int | None, parent_id: in
     while current is not None:
         if current == client_id or current in seen:
             raise Invalid(
-                {"parent_id": "a client cannot be a branch of itself or of its own branch"}
+                {"parent_id": _("a client cannot be a branch of itself or of its own branch")}
             )
         seen.add(current)
         current = s.execute(
@@ -134,7 +137,7 @@ def _validate(
     """Check and normalise fields; return (column values, collections to replace)."""
     unknown = set(data) - set(FIELDS)
     if unknown:
-        raise Invalid({f: "no such client field" for f in sorted(unknown)})
+        raise Invalid({f: _("no such client field") for f in sorted(unknown)})
     errors: dict[str, str] = {}
     columns: dict[str, Any] = {}
     collections: dict[str, Any] = {}
@@ -146,16 +149,17 @@ def _validate(
             else:
                 columns[field] = clean(value)
     if "name" in columns and not columns["name"]:
-        errors["name"] = "a client needs a name"
+        errors["name"] = _("a client needs a name")
     if current is None and not columns.get("name"):
-        errors["name"] = "a client needs a name"
+        errors["name"] = _("a client needs a name")
     if "kind" in data:
         if data["kind"] not in KINDS:
-            errors["kind"] = f"must be one of {', '.join(KINDS)}"
+            # TRANSLATORS: {choices} lists the values allowed, as stored (left untranslated).
+            errors["kind"] = _("must be one of {choices}").format(choices=", ".join(KINDS))
         columns["kind"] = data["kind"]
     if "status" in data:
         if data["status"] not in STATUSES:
-            errors["status"] = f"must be one of {', '.join(STATUSES)}"
+            errors["status"] = _("must be one of {choices}").format(choices=", ".join(STATUSES))
         columns["status"] = data["status"]
     if "tax_id" in data:
         try:
@@ -163,11 +167,11 @@ def _validate(
         except FieldError as exc:
             errors["tax_id"] = str(exc)
     if "website" in columns and columns["website"] and " " in columns["website"]:
-        errors["website"] = "a web address has no spaces"
+        errors["website"] = _("a web address has no spaces")
     if "tags" in data:
         tags = sorted({clean(t) for t in data["tags"] if clean(t)})
         if any(len(t) > 64 for t in tags):
-            errors["tags"] = "a tag has at most 64 characters"
+            errors["tags"] = _("a tag has at most 64 characters")
         collections["tags"] = tags
     for field, parse in (
         ("phones", lambda v: cp.parse_phones(v, actor.phone_region)),
@@ -196,15 +200,17 @@ def _validate(
     if "owner_id" in data and data["owner_id"] is not None:
         owner_id = int(data["owner_id"])
         if current is not None and owner_id != current.get("owner_id") and actor.role == REP:
-            raise Forbidden("reps cannot hand a client to somebody else; ask your manager")
+            raise Forbidden(_("reps cannot hand a client to somebody else; ask your manager"))
         owner = s.execute(
             sa.select(user_t.c.id, user_t.c.department_id, user_t.c.active).where(
                 user_t.c.id == owner_id
             )
         ).first()
         if owner is None or not owner.active:
-            raise Invalid({"owner_id": f"user {owner_id} does not exist or is deactivated"})
-        check_user_in_reach(s, actor, owner_id, "owner")
+            raise Invalid(
+                {"owner_id": _("user {id} does not exist or is deactivated").format(id=owner_id)}
+            )
+        check_user_in_reach(s, actor, owner_id, N_("owner"))
         columns["owner_id"] = owner_id
         columns["department_id"] = owner.department_id
     if "parent_id" in data:
@@ -249,7 +255,7 @@ def create_client(s: Session, actor: Actor, data: Mapping[str, Any]) -> ClientOu
     data = dict(data)
     data.setdefault("owner_id", actor.id)
     if actor.role == REP and data["owner_id"] != actor.id:
-        raise Forbidden("reps create clients for themselves; ask your manager to assign others")
+        raise Forbidden(_("reps create clients for themselves; ask your manager to assign others"))
     columns, collections = _validate(s, actor, data, current=None, client_id=None)
     now = utcnow()
     defaults = {"kind": "company", "status": "lead", "tax_id": "", "custom": {}}

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import _
 from termcrm.services.dto import AddressOut, EmailOut, PhoneOut
 from termcrm.services.errors import Invalid
 from termcrm.services.text import clean
@@ -66,12 +67,20 @@ def parse_addresses(
         kind = clean(item.get("kind")) or "actual"
         if kind not in ADDRESS_KINDS:
             raise Invalid(
-                {field: f"address kind '{kind}' is not one of {', '.join(ADDRESS_KINDS)}"}
+                {
+                    field: _("address kind '{kind}' is not one of {choices}").format(
+                        kind=kind, choices=", ".join(ADDRESS_KINDS)
+                    )
+                }
             )
         country = clean(item.get("country")).upper()
         if country and len(country) != 2:
             raise Invalid(
-                {field: f"country '{country}' must be a two-letter code such as RU or CN"}
+                {
+                    field: _(
+                        "country '{country}' must be a two-letter code such as RU or CN"
+                    ).format(country=country)
+                }
             )
         address = {
             "kind": kind,

@@ -18,7 +18,8 @@ from termcrm.services.clients import require_visible_client
 from termcrm.services.dto import ContactOut, Page
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
-from termcrm.services.text import clean
+from termcrm.services.text import clean, fold, search_words
+from termcrm.store import search as store_search
 from termcrm.store.tables import Client, Contact, table
 from termcrm.store.types import utcnow
 
@@ -26,6 +27,8 @@ contact_t = table(Contact)
 client_t = table(Client)
 TEXT_FIELDS = ("full_name", "position", "character_notes", "notes")
 FIELDS = (*TEXT_FIELDS, "birthday", "phones", "emails")
+# rows read at a time while matching names against a text filter
+TEXT_SCAN_BATCH = 500
 
 
 def _validate(
@@ -216,25 +219,67 @@ def list_contacts(
     actor: Actor,
     *,
     client_id: int | None = None,
+    text: str | None = None,
     after: str | None = None,
     limit: int = 100,
 ) -> Page[ContactOut]:
-    """Contact persons the actor may see, by name; of one client when ``client_id`` is given."""
+    """Contact persons the actor may see, by name; of one client when ``client_id`` is given.
+
+    With ``text``, only those whose name contains every word of it, casefolded
+    ("иван" finds "ИВАНОВ Иван"). The clients' search text (which holds their
+    contacts' names, casefolded) narrows the rows read; the names are then
+    matched here, so that case folds the same way on every database.
+    """
     check_limit(limit)
     if client_id is not None:
         require_visible_client(s, actor, client_id)
-    visible = sa.select(client_t.c.id).where(
+    words = search_words(text or "")
+    clients_q = sa.select(client_t.c.id).where(
         visible_clients(actor), client_t.c.deleted_at.is_(None)
     )
+    if words:
+        long_words = [w for w in words if len(w) >= store_search.MIN_TRIGRAM]
+        if long_words:
+            dialect = s.get_bind().dialect.name
+            hits = store_search.matching_ids(dialect, long_words).order_by(None)
+            clients_q = clients_q.where(client_t.c.id.in_(hits))
+        clients_q = clients_q.where(
+            *[
+                client_t.c.search_body.contains(w, autoescape=True)
+                for w in words
+                if len(w) < store_search.MIN_TRIGRAM
+            ]
+        )
     conds: list[sa.ColumnElement[bool]] = [contact_t.c.deleted_at.is_(None)]
     if client_id is not None:
         conds.append(contact_t.c.client_id == client_id)
+        if words:
+            conds.append(contact_t.c.client_id.in_(clients_q))
     else:
-        conds.append(contact_t.c.client_id.in_(visible))
+        conds.append(contact_t.c.client_id.in_(clients_q))
     columns = [contact_t.c.full_name, contact_t.c.id]
-    if after:
-        conds.append(keyset(columns, decode_cursor(after, [str, int], list_name="contacts"), False))
-    rows = s.execute(sa.select(contact_t).where(*conds).order_by(*columns).limit(limit + 1)).all()
+    position = decode_cursor(after, [str, int], list_name="contacts") if after else None
+    rows: list[Any] = []
+    batch = max(limit + 1, TEXT_SCAN_BATCH) if words else limit + 1
+    while True:
+        page_conds = list(conds)
+        if position is not None:
+            page_conds.append(keyset(columns, position, False))
+        got = s.execute(
+            sa.select(contact_t).where(*page_conds).order_by(*columns).limit(batch)
+        ).all()
+        if not words:
+            rows = list(got)
+            break
+        for r in got:
+            name = fold(r.full_name)
+            if all(w in name for w in words):
+                rows.append(r)
+                if len(rows) > limit:
+                    break
+        if len(rows) > limit or len(got) < batch:
+            break
+        position = [got[-1].full_name, got[-1].id]
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = (
@@ -242,4 +287,21 @@ def list_contacts(
         if more and rows
         else None
     )
-    return Page(items=_outs(s, list(rows)), next_cursor=cursor)
+    return Page(items=_outs(s, rows), next_cursor=cursor)
+
+
+def count_contacts(s: Session, actor: Actor, *, client_id: int | None = None) -> int:
+    """How many contact persons :func:`list_contacts` lists without a text filter."""
+    if client_id is not None:
+        require_visible_client(s, actor, client_id)
+        where = contact_t.c.client_id == client_id
+    else:
+        where = contact_t.c.client_id.in_(
+            sa.select(client_t.c.id).where(visible_clients(actor), client_t.c.deleted_at.is_(None))
+        )
+    q = (
+        sa.select(sa.func.count())
+        .select_from(contact_t)
+        .where(where, contact_t.c.deleted_at.is_(None))
+    )
+    return int(s.execute(q).scalar_one())

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import N_, _
 from termcrm.services.access import require_admin
 from termcrm.services.actor import Actor
 from termcrm.services.audit import record
@@ -22,6 +23,14 @@ from termcrm.store.types import utcnow
 field_t = table(CustomField)
 KINDS = ("number", "text", "date", "choice")
 ENTITIES = ("client", "contact", "deal")
+# one whole sentence for each kind of record a field is defined on
+_FIELD_EXISTS = {
+    "client": N_("a client field '{key}' already exists"),
+    "contact": N_("a contact field '{key}' already exists"),
+    "deal": N_("a deal field '{key}' already exists"),
+}
+# TRANSLATORS: {entity} is a record kind as stored, left untranslated.
+_FIELD_EXISTS_OTHER = N_("a {entity} field '{key}' already exists")
 
 
 def _out(r: Any) -> CustomFieldOut:
@@ -47,23 +56,25 @@ def define_field(
     choices: list[str] | None = None,
     required: bool = False,
 ) -> CustomFieldOut:
-    require_admin(actor, "define a custom field")
+    require_admin(actor, N_("define a custom field"))
     errors: dict[str, str] = {}
     key = clean(key)
     if not key or not key.replace("_", "").isalnum():
-        errors["key"] = "use letters, digits and underscores"
+        errors["key"] = _("use letters, digits and underscores")
     if kind not in KINDS:
-        errors["kind"] = f"must be one of {', '.join(KINDS)}"
+        errors["kind"] = _("must be one of {choices}").format(choices=", ".join(KINDS))
     if entity not in ENTITIES:
-        errors["entity"] = f"must be one of {', '.join(ENTITIES)}"
+        errors["entity"] = _("must be one of {choices}").format(choices=", ".join(ENTITIES))
     choices = [clean(c) for c in (choices or []) if clean(c)]
     if kind == "choice" and not choices:
-        errors["choices"] = "a choice field needs at least one choice"
+        errors["choices"] = _("a choice field needs at least one choice")
     exists = s.execute(
         sa.select(field_t.c.id).where(field_t.c.entity == entity, field_t.c.key == key)
     ).first()
     if exists:
-        errors["key"] = f"a {entity} field '{key}' already exists"
+        errors["key"] = _(_FIELD_EXISTS.get(entity, _FIELD_EXISTS_OTHER)).format(
+            entity=entity, key=key
+        )
     if errors:
         raise Invalid(errors)
     now = utcnow()
@@ -111,7 +122,7 @@ def _coerce(defn: CustomFieldOut, value: Any) -> Any:
         try:
             number = Decimal(str(value).replace(",", ".").replace(" ", ""))
         except InvalidOperation:
-            raise ValueError(f"'{value}' is not a number") from None
+            raise ValueError(_("'{value}' is not a number").format(value=value)) from None
         return int(number) if number == number.to_integral_value() else float(number)
     if defn.kind == "date":
         if isinstance(value, date):
@@ -119,11 +130,17 @@ def _coerce(defn: CustomFieldOut, value: Any) -> Any:
         try:
             return date.fromisoformat(str(value)).isoformat()
         except ValueError:
-            raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+            raise ValueError(
+                _("'{value}' is not a date (use YYYY-MM-DD)").format(value=value)
+            ) from None
     if defn.kind == "choice":
         text = clean(str(value))
         if text not in defn.choices:
-            raise ValueError(f"'{text}' is not one of: {', '.join(defn.choices)}")
+            raise ValueError(
+                _("'{value}' is not one of: {choices}").format(
+                    value=text, choices=", ".join(defn.choices)
+                )
+            )
         return text
     return clean(str(value))
 
@@ -141,8 +158,12 @@ def validate_values(
     for key, value in values.items():
         defn = definitions.get(key)
         if defn is None:
-            known = ", ".join(sorted(definitions)) or "none defined"
-            errors[f"custom.{key}"] = f"no such custom field (known: {known})"
+            if definitions:
+                errors[f"custom.{key}"] = _("no such custom field (known: {known})").format(
+                    known=", ".join(sorted(definitions))
+                )
+            else:
+                errors[f"custom.{key}"] = _("no such custom field (known: none defined)")
             continue
         try:
             coerced = _coerce(defn, value)
@@ -155,7 +176,7 @@ def validate_values(
             merged[key] = coerced
     for key, defn in definitions.items():
         if defn.required and key not in merged and f"custom.{key}" not in errors:
-            errors[f"custom.{key}"] = "is required"
+            errors[f"custom.{key}"] = _("is required")
     if errors:
         raise Invalid(errors)
     return merged

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import N_, _
 from termcrm.services.access import check_user_in_reach, explain_client_refusal, visible_clients
 from termcrm.services.actor import Actor
 from termcrm.services.audit import check_version, plain, record, versioned_update
@@ -109,18 +110,24 @@ def _find_stage(s: Session, pipeline_id: int, ref: str | int | None) -> StageOut
         if str(st.id) == str(ref) or st.name.casefold() == clean(str(ref)).casefold():
             return st
     names = ", ".join(st.name for st in all_stages)
-    raise Invalid({"stage": f"no stage '{ref}' in this pipeline (stages: {names})"})
+    raise Invalid(
+        {
+            "stage": _("no stage '{stage}' in this pipeline (stages: {names})").format(
+                stage=ref, names=names
+            )
+        }
+    )
 
 
 def parse_amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
     except InvalidOperation:
-        raise Invalid({"amount": f"'{value}' is not an amount"}) from None
+        raise Invalid({"amount": _("'{value}' is not an amount").format(value=value)}) from None
     if amount < 0:
-        raise Invalid({"amount": "an amount cannot be negative"})
+        raise Invalid({"amount": _("an amount cannot be negative")})
     if amount >= Decimal("1e16"):
-        raise Invalid({"amount": "an amount this large does not fit"})
+        raise Invalid({"amount": _("an amount this large does not fit")})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -143,16 +150,16 @@ def add_deal(
     title = clean(title)
     errors: dict[str, str] = {}
     if not title:
-        errors["title"] = "a deal needs a title"
+        errors["title"] = _("a deal needs a title")
     currency = clean(currency).upper()
     if len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = "use a three-letter ISO code such as RUB, USD or CNY"
+        errors["currency"] = _("use a three-letter ISO code such as RUB, USD or CNY")
     if errors:
         raise Invalid(errors)
     money = parse_amount(amount)
     check_links(s, actor, client_id, contact_id, None)
     owner = owner_id if owner_id is not None else actor.id
-    check_user_in_reach(s, actor, owner, "owner")
+    check_user_in_reach(s, actor, owner, N_("owner"))
     pipeline_id = default_pipeline(s)
     st = _find_stage(s, pipeline_id, stage)
     now = utcnow()
@@ -212,7 +219,7 @@ def move_deal(
     if st.id == current.stage_id:
         return current
     if st.outcome == "lost" and not clean(lost_reason):
-        raise Invalid({"lost_reason": "say why the deal was lost"})
+        raise Invalid({"lost_reason": _("say why the deal was lost")})
     now = utcnow()
     values: dict[str, Any] = {
         "stage_id": st.id,
@@ -275,7 +282,7 @@ def get_deal(s: Session, actor: Actor, deal_id: int) -> DealOut:
             .where(deal_t.c.id == deal_id, deal_t.c.deleted_at.is_(None))
         ).first()
         if exists is None:
-            raise NotFound(f"deal {deal_id} does not exist")
+            raise NotFound(_("deal {id} does not exist").format(id=deal_id))
         reachable = s.execute(
             sa.select(client_t.c.id).where(
                 client_t.c.id == exists.client_id, visible_clients(actor)
@@ -283,8 +290,10 @@ def get_deal(s: Session, actor: Actor, deal_id: int) -> DealOut:
         ).first()
         if reachable is not None and exists.deleted_at is not None:
             raise NotFound(
-                f"deal {deal_id} belongs to client {exists.client_id}, which is in the trash "
-                f"(restore it with `client restore {exists.client_id}`)"
+                _(
+                    "deal {id} belongs to client {client_id}, which is in the trash "
+                    "(restore it with `client restore {client_id}`)"
+                ).format(id=deal_id, client_id=exists.client_id)
             )
         raise explain_client_refusal(s, actor, exists.client_id)
     return _out(row)

@@ -83,6 +83,7 @@ class ClientRow:
     last_interaction_at: datetime | None
     version: int
     next_task_at: datetime | None = None  # the earliest open task on the client
+    deleted_at: datetime | None = None  # when it went to the trash (trash lists only)
 
 
 @dataclass(frozen=True, slots=True)

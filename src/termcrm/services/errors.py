@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from termcrm.i18n import N_, _, ngettext
+
 
 class CrmError(Exception):
     """Base of every error caused by the user's request rather than by a bug."""
@@ -41,6 +43,76 @@ class ChangeBy:
     fields: tuple[str, ...]
 
 
+# One whole sentence for each kind of record (and for each case of who changed it),
+# so that a translation can agree with the record's noun; the kinds are the audit
+# log's entity codes. A kind not listed falls back to naming the code itself.
+_CHANGED_BY = {
+    # TRANSLATORS: {changes} lists who changed the record, when and which fields,
+    # one "{user} at {at} UTC ({fields})" each, separated by semicolons.
+    "client": N_(
+        "client {id} was changed since you opened version {version} by {changes}; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+    "contact": N_(
+        "contact {id} was changed since you opened version {version} by {changes}; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+    "deal": N_(
+        "deal {id} was changed since you opened version {version} by {changes}; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+    "user": N_(
+        "user {id} was changed since you opened version {version} by {changes}; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+}
+_CHANGED_ELSEWHERE = {
+    "client": N_(
+        "client {id} was changed since you opened version {version} by another session; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+    "contact": N_(
+        "contact {id} was changed since you opened version {version} by another session; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+    "deal": N_(
+        "deal {id} was changed since you opened version {version} by another session; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+    "user": N_(
+        "user {id} was changed since you opened version {version} by another session; "
+        "nothing was saved. Reload and apply your edit again."
+    ),
+}
+# TRANSLATORS: {entity} is a record kind as stored (client, task, ...), left untranslated.
+_CHANGED_BY_OTHER = N_(
+    "{entity} {id} was changed since you opened version {version} by {changes}; "
+    "nothing was saved. Reload and apply your edit again."
+)
+# TRANSLATORS: {entity} is a record kind as stored (client, task, ...), left untranslated.
+_CHANGED_ELSEWHERE_OTHER = N_(
+    "{entity} {id} was changed since you opened version {version} by another session; "
+    "nothing was saved. Reload and apply your edit again."
+)
+# an entry of a bulk edit's refusal: with who changed which fields, or without
+_STALE_BY = {"client": N_("client {id} (by {users}: {fields})")}
+_STALE = {"client": N_("client {id}")}
+# TRANSLATORS: {entity} is a record kind as stored (client, task, ...), left untranslated.
+_STALE_BY_OTHER = N_("{entity} {id} (by {users}: {fields})")
+# TRANSLATORS: {entity} is a record kind as stored (client, task, ...), left untranslated.
+_STALE_OTHER = N_("{entity} {id}")
+
+
+def _change_text(change: ChangeBy) -> str:
+    # TRANSLATORS: one change in a conflict message: who, when (always UTC, as
+    # 2026-11-25 14:30) and the names of the fields changed, as stored.
+    return _("{user} at {at} UTC ({fields})").format(
+        user=change.user,
+        at=f"{change.at:%Y-%m-%d %H:%M}",
+        fields=", ".join(change.fields) or _("no fields"),
+    )
+
+
 class Conflict(CrmError):
     """The record changed since the version the caller based its edit on. Nothing was saved."""
 
@@ -50,16 +122,16 @@ class Conflict(CrmError):
         self.base_version = base_version
         self.changes = changes
         if changes:
-            parts = [
-                f"{c.user} at {c.at:%Y-%m-%d %H:%M} UTC ({', '.join(c.fields) or 'no fields'})"
-                for c in changes
-            ]
-            who = "; ".join(parts)
+            template = _CHANGED_BY.get(entity, _CHANGED_BY_OTHER)
         else:
-            who = "another session"
+            template = _CHANGED_ELSEWHERE.get(entity, _CHANGED_ELSEWHERE_OTHER)
         super().__init__(
-            f"{entity} {entity_id} was changed since you opened version {base_version} "
-            f"by {who}; nothing was saved. Reload and apply your edit again."
+            _(template).format(
+                entity=entity,
+                id=entity_id,
+                version=base_version,
+                changes="; ".join(_change_text(c) for c in changes),
+            )
         )
 
     @property
@@ -67,22 +139,35 @@ class Conflict(CrmError):
         return {f for c in self.changes for f in c.fields}
 
 
+def _stale_text(conflict: Conflict) -> str:
+    if conflict.changes:
+        template = _STALE_BY.get(conflict.entity, _STALE_BY_OTHER)
+    else:
+        template = _STALE.get(conflict.entity, _STALE_OTHER)
+    return _(template).format(
+        entity=conflict.entity,
+        id=conflict.entity_id,
+        users=", ".join(sorted({x.user for x in conflict.changes})),
+        fields=", ".join(sorted(conflict.fields)),
+    )
+
+
 class BulkConflict(CrmError):
     """Some records of a bulk edit changed since they were loaded; nothing was saved."""
 
     def __init__(self, total: int, conflicts: list[Conflict]) -> None:
         self.conflicts = conflicts
-        listed = "; ".join(
-            f"{c.entity} {c.entity_id}"
-            + (
-                f" (by {', '.join(sorted({x.user for x in c.changes}))}: "
-                f"{', '.join(sorted(c.fields))})"
-                if c.changes
-                else ""
-            )
-            for c in conflicts
-        )
         super().__init__(
-            f"{len(conflicts)} of {total} records changed since you loaded them: {listed}; "
-            "nothing was saved"
+            # TRANSLATORS: the plural follows {total}; {listed} is a list of records.
+            ngettext(
+                "{count} of {total} records changed since you loaded them: {listed}; "
+                "nothing was saved",
+                "{count} of {total} records changed since you loaded them: {listed}; "
+                "nothing was saved",
+                total,
+            ).format(
+                count=len(conflicts),
+                total=total,
+                listed="; ".join(_stale_text(c) for c in conflicts),
+            )
         )

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import N_, _
 from termcrm.services.access import require_admin
 from termcrm.services.actor import Actor
 from termcrm.services.clients import get_client
@@ -31,7 +32,7 @@ def history(
     A client's history includes its contacts,
     journal entries, tasks and deals. Access is checked on the record itself."""
     if entity not in ENTITIES:
-        raise Invalid({"entity": f"must be one of {', '.join(ENTITIES)}"})
+        raise Invalid({"entity": _("must be one of {choices}").format(choices=", ".join(ENTITIES))})
     a = audit_t.c
     if entity == "client":
         get_client(s, actor, entity_id, include_deleted=True)
@@ -45,8 +46,10 @@ def history(
             get_deal(s, actor, entity_id)
         elif entity == "task":
             get_task(s, actor, entity_id)
+        elif entity == "user":
+            require_admin(actor, N_("see the history of a user"))
         else:
-            require_admin(actor, f"see the history of a {entity}")
+            require_admin(actor, N_("see the history of a department"))
         where = sa.and_(a.entity == entity, a.entity_id == entity_id)
     rows = s.execute(
         sa.select(audit_t, user_t.c.full_name, user_t.c.login)
@@ -61,7 +64,8 @@ def history(
         AuditOut(
             id=r.id,
             at=r.at,
-            user=r.full_name or r.login or "system",
+            # TRANSLATORS: shown as the author of a change made by no user (a migration, say).
+            user=r.full_name or r.login or _("system"),
             action=r.action,
             entity=r.entity,
             entity_id=r.entity_id,

@@ -13,7 +13,7 @@ from termcrm.services.access import check_user_in_reach, department_subtree, vis
 from termcrm.services.actor import Actor
 from termcrm.services.audit import plain, record
 from termcrm.services.clients import require_visible_client
-from termcrm.services.dto import InteractionOut, Page
+from termcrm.services.dto import InteractionOut, Page, TaskOut
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean
@@ -244,3 +244,87 @@ def _out(r: Any) -> InteractionOut:
         deal_id=r.deal_id,
         version=r.version,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """A follow-up to plan while logging: a task for the user who logs."""
+
+    title: str
+    due_at: datetime
+    kind: str = "call"
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What ``log_with_next_step`` wrote: the journal entry and the task, if one was asked."""
+
+    interaction: InteractionOut
+    task: TaskOut | None
+
+
+def log_with_next_step(
+    s: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    client_id: int,
+    contact_id: int | None = None,
+    direction: str = "out",
+    occurred_at: datetime | None = None,
+    purpose: str = "",
+    result: str = "",
+    next_step: NextStep | None = None,
+) -> Logged:
+    """Log an interaction and plan its next step (a task for the actor) in one transaction.
+
+    Errors of both parts come back together in one ``Invalid``; the next step's
+    fields are named ``next_title``, ``next_due`` and ``next_kind``. Either both
+    are written or neither (the caller's transaction rolls back on any error).
+    """
+    from termcrm.services import tasks  # tasks imports this module
+
+    errors: dict[str, str] = {}
+    if next_step is not None:
+        if not clean(next_step.title):
+            errors["next_title"] = "a next step needs a title"
+        if next_step.kind not in tasks.KINDS:
+            errors["next_kind"] = f"must be one of {', '.join(tasks.KINDS)}"
+        moment = occurred_at or utcnow()
+        if next_step.due_at.tzinfo is None:
+            errors["next_due"] = "give a time with its zone"
+        elif moment.tzinfo is not None and next_step.due_at < moment:
+            errors["next_due"] = "the next step comes after the interaction"
+    try:
+        entry = log_interaction(
+            s,
+            actor,
+            kind=kind,
+            client_id=client_id,
+            contact_id=contact_id,
+            direction=direction,
+            occurred_at=occurred_at,
+            purpose=purpose,
+            result=result,
+        )
+    except Invalid as exc:
+        raise Invalid({**exc.errors, **errors}) from exc
+    if errors:
+        raise Invalid(errors)
+    if next_step is None:
+        return Logged(entry, None)
+    try:
+        task = tasks.add_task(
+            s,
+            actor,
+            title=next_step.title,
+            due_at=next_step.due_at,
+            kind=next_step.kind,
+            client_id=client_id,
+            contact_id=contact_id,
+            notes=next_step.notes,
+        )
+    except Invalid as exc:
+        raise Invalid({f"next_{k}": v for k, v in exc.errors.items()}) from exc
+    return Logged(entry, task)

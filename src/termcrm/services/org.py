@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from termcrm.services.access import require_admin
+from termcrm.i18n import N_, _
+from termcrm.services.access import require_admin, visible_users
 from termcrm.services.actor import ADMIN, ROLES, Actor
 from termcrm.services.audit import diff, record, versioned_update
 from termcrm.services.dto import DepartmentOut, UserOut
@@ -29,8 +30,10 @@ def os_login() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         raise UnknownUser(
-            f"your user id {os.getuid()} has no account name on this machine; "
-            "termcrm identifies users by their OS login"
+            _(
+                "your user id {uid} has no account name on this machine; "
+                "termcrm identifies users by their OS login"
+            ).format(uid=os.getuid())
         ) from None
 
 
@@ -87,18 +90,24 @@ def resolve_actor(s: Session, login: str, *, phone_region: str = "RU") -> Actor:
             row = s.execute(sa.select(user_t).where(user_t.c.id == new_id)).one()
         else:
             raise UnknownUser(
-                f"you (OS user '{login}') are not a termcrm user; ask an admin to run: "
-                f"termcrm user add {login} --role rep --department DEPARTMENT"
+                # TRANSLATORS: the command at the end is typed as is: leave
+                # "termcrm user add {login} --role rep --department DEPARTMENT" untranslated.
+                _(
+                    "you (OS user '{login}') are not a termcrm user; ask an admin to run: "
+                    "termcrm user add {login} --role rep --department DEPARTMENT"
+                ).format(login=login)
             )
     if not row.active:
-        raise UnknownUser(f"the termcrm account '{login}' is deactivated; ask an admin")
+        raise UnknownUser(
+            _("the termcrm account '{login}' is deactivated; ask an admin").format(login=login)
+        )
     return _actor(row, phone_region)
 
 
 def actor_by_login(s: Session, login: str, *, phone_region: str = "RU") -> Actor:
     row = s.execute(sa.select(user_t).where(user_t.c.login == login)).first()
     if row is None:
-        raise NotFound(f"no user with login '{login}'")
+        raise NotFound(_("no user with login '{login}'").format(login=login))
     return _actor(row, phone_region)
 
 
@@ -127,7 +136,7 @@ def find_department(s: Session, ref: str | int) -> int:
     if isinstance(ref, int) or str(ref).isdigit():
         if int(ref) in tree:
             return int(ref)
-        raise NotFound(f"department {ref} does not exist")
+        raise NotFound(_("department {id} does not exist").format(id=ref))
     wanted = clean(str(ref)).casefold()
     matches = [
         i
@@ -135,19 +144,21 @@ def find_department(s: Session, ref: str | int) -> int:
         if name.casefold() == wanted or _path(tree, i).casefold() == wanted
     ]
     if not matches:
-        raise NotFound(f"no department named '{ref}' (see `termcrm dept list`)")
+        raise NotFound(_("no department named '{name}' (see `termcrm dept list`)").format(name=ref))
     if len(matches) > 1:
-        raise Invalid({"department": f"'{ref}' is ambiguous; give the path or the id"})
+        raise Invalid(
+            {"department": _("'{name}' is ambiguous; give the path or the id").format(name=ref)}
+        )
     return matches[0]
 
 
 def add_department(
     s: Session, actor: Actor, name: str, parent: str | int | None = None
 ) -> DepartmentOut:
-    require_admin(actor, "add a department")
+    require_admin(actor, N_("add a department"))
     name = clean(name)
     if not name:
-        raise Invalid({"name": "a department needs a name"})
+        raise Invalid({"name": _("a department needs a name")})
     parent_id = find_department(s, parent) if parent is not None else None
     now = utcnow()
     new_id = s.execute(
@@ -199,17 +210,19 @@ def add_user(
     department: str | int | None,
     full_name: str = "",
 ) -> UserOut:
-    require_admin(actor, "add a user")
+    require_admin(actor, N_("add a user"))
     login = clean(login)
     errors: dict[str, str] = {}
     if not login or " " in login:
-        errors["login"] = "give the OS login name, without spaces"
+        errors["login"] = _("give the OS login name, without spaces")
     if role not in ROLES:
-        errors["role"] = f"must be one of {', '.join(ROLES)}"
-    if role in ("rep", "manager") and department is None:
-        errors["department"] = f"a {role} must belong to a department"
+        errors["role"] = _("must be one of {choices}").format(choices=", ".join(ROLES))
+    if role == "rep" and department is None:
+        errors["department"] = _("a rep must belong to a department")
+    if role == "manager" and department is None:
+        errors["department"] = _("a manager must belong to a department")
     if s.execute(sa.select(user_t.c.id).where(user_t.c.login == login)).first():
-        errors["login"] = f"user '{login}' already exists"
+        errors["login"] = _("user '{login}' already exists").format(login=login)
     if errors:
         raise Invalid(errors)
     dept_id = find_department(s, department) if department is not None else None
@@ -241,7 +254,7 @@ def add_user(
 def get_user(s: Session, login: str) -> UserOut:
     row = s.execute(sa.select(user_t).where(user_t.c.login == login)).first()
     if row is None:
-        raise NotFound(f"no user with login '{login}'")
+        raise NotFound(_("no user with login '{login}'").format(login=login))
     return _user_out(_department_paths(s), row)
 
 
@@ -251,6 +264,22 @@ def list_users(s: Session, *, include_inactive: bool = False) -> list[UserOut]:
         q = q.where(user_t.c.active.is_(True))
     tree = _department_paths(s)
     return [_user_out(tree, r) for r in s.execute(q)]
+
+
+def users_in_reach(s: Session, actor: Actor) -> list[UserOut]:
+    """The active users this actor may hand a client or a task to (themselves first).
+
+    The same rule as ``access.check_user_in_reach``: everyone for directors and
+    admins, the department subtree for managers, only themselves for reps.
+    """
+    q = (
+        sa.select(user_t)
+        .where(user_t.c.active.is_(True), visible_users(actor, user_t.c.id))
+        .order_by(user_t.c.full_name, user_t.c.login)
+    )
+    tree = _department_paths(s)
+    users = [_user_out(tree, r) for r in s.execute(q)]
+    return sorted(users, key=lambda u: u.id != actor.id)
 
 
 def update_user(
@@ -263,20 +292,20 @@ def update_user(
     active: bool | None = None,
     full_name: str | None = None,
 ) -> UserOut:
-    require_admin(actor, "change a user")
+    require_admin(actor, N_("change a user"))
     row = s.execute(sa.select(user_t).where(user_t.c.login == login)).first()
     if row is None:
-        raise NotFound(f"no user with login '{login}'")
+        raise NotFound(_("no user with login '{login}'").format(login=login))
     values: dict[str, Any] = {}
     if role is not None:
         if role not in ROLES:
-            raise Invalid({"role": f"must be one of {', '.join(ROLES)}"})
+            raise Invalid({"role": _("must be one of {choices}").format(choices=", ".join(ROLES))})
         values["role"] = role
     if department is not None:
         values["department_id"] = find_department(s, department)
     if active is not None:
         if not active and row.id == actor.id:
-            raise Invalid({"active": "you cannot deactivate yourself"})
+            raise Invalid({"active": _("you cannot deactivate yourself")})
         values["active"] = active
     if full_name is not None:
         values["full_name"] = clean(full_name)
@@ -287,7 +316,7 @@ def update_user(
             .where(user_t.c.role == ADMIN, user_t.c.active.is_(True))
         ).scalar_one()
         if admins <= 1:
-            raise Invalid({"role": "this is the last admin; make somebody else admin first"})
+            raise Invalid({"role": _("this is the last admin; make somebody else admin first")})
     changes = diff(dict(row._mapping), values)
     if "department_id" in changes:
         # a client belongs to its owner's department: the owner's clients move along

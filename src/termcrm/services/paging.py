@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from termcrm.i18n import _
 from termcrm.services.errors import Invalid
 
 MAX_LIMIT = 1000
@@ -35,7 +36,7 @@ def decode_cursor(cursor: str, kinds: Sequence[type], *, list_name: str) -> list
         ]
     except (ValueError, TypeError, json.JSONDecodeError):
         raise Invalid(
-            {"after": "this cursor belongs to another list or sort order; start from the top"}
+            {"after": _("this cursor belongs to another list or sort order; start from the top")}
         ) from None
 
 
@@ -46,7 +47,7 @@ def after_params(after: Sequence[Any]) -> dict[str, Any]:
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid({"limit": f"must be between 1 and {MAX_LIMIT}"})
+        raise Invalid({"limit": _("must be between 1 and {max}").format(max=MAX_LIMIT)})
     return limit
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from termcrm.i18n import _
 from termcrm.services.errors import CrmError
 from termcrm.store import migrate
 from termcrm.store.engine import Database, DatabaseUrlError
@@ -48,12 +49,19 @@ def prepare(db: Database, where: str) -> bool:
         return False
     if st.current is None:
         if not migrate.is_empty(db):
-            raise SchemaError(f"{where} holds tables but is not a termcrm database")
+            raise SchemaError(
+                # TRANSLATORS: {where} is the database's address (host and name).
+                _("{where} holds tables but is not a termcrm database").format(where=where)
+            )
         migrate.upgrade(db)
         return True
     raise SchemaError(
-        f"the database at {where} is at schema {st.current}, this termcrm needs {st.head}: "
-        "run `termcrm db upgrade` (back it up first)"
+        # TRANSLATORS: {current} and {needed} are schema revision ids; leave the
+        # command `termcrm db upgrade` as it is.
+        _(
+            "the database at {where} is at schema {current}, this termcrm needs {needed}: "
+            "run `termcrm db upgrade` (back it up first)"
+        ).format(where=where, current=st.current, needed=st.head)
     )
 
 

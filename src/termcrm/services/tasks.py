@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import N_, _
 from termcrm.services.access import check_user_in_reach, visible_users
 from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.audit import plain, record
@@ -56,13 +57,13 @@ def add_task(
     errors: dict[str, str] = {}
     title = clean(title)
     if not title:
-        errors["title"] = "a task needs a title"
+        errors["title"] = _("a task needs a title")
     if kind not in KINDS:
-        errors["kind"] = f"must be one of {', '.join(KINDS)}"
+        errors["kind"] = _("must be one of {choices}").format(choices=", ".join(KINDS))
     if due_at.tzinfo is None:
-        errors["due"] = "give a time with its zone"
+        errors["due"] = _("give a time with its zone")
     if (contact_id is not None or deal_id is not None) and client_id is None:
-        errors["client"] = "a task about a contact or a deal names its client too"
+        errors["client"] = _("a task about a contact or a deal names its client too")
     if errors:
         raise Invalid(errors)
     if client_id is not None:
@@ -70,8 +71,10 @@ def add_task(
     assignee = assignee_id if assignee_id is not None else actor.id
     row = s.execute(sa.select(user_t.c.active).where(user_t.c.id == assignee)).first()
     if row is None or not row.active:
-        raise Invalid({"assignee": f"user {assignee} does not exist or is deactivated"})
-    check_user_in_reach(s, actor, assignee, "assignee")
+        raise Invalid(
+            {"assignee": _("user {id} does not exist or is deactivated").format(id=assignee)}
+        )
+    check_user_in_reach(s, actor, assignee, N_("assignee"))
     now = utcnow()
     values = {
         "title": title,
@@ -135,12 +138,15 @@ def get_task(s: Session, actor: Actor, task_id: int) -> TaskOut:
             .where(task_t.c.id == task_id)
         ).first()
         if found is None or found.deleted_at is not None:
-            raise NotFound(f"task {task_id} does not exist")
+            raise NotFound(_("task {id} does not exist").format(id=task_id))
         if actor.role == MANAGER:
-            rule = "managers see the tasks of their own department and the departments below it"
+            reason = _(
+                "task {id} is assigned to {user}: managers see the tasks of their own "
+                "department and the departments below it"
+            )
         else:
-            rule = "reps see only the tasks assigned to them"
-        raise Forbidden(f"task {task_id} is assigned to {found.full_name or found.login}: {rule}")
+            reason = _("task {id} is assigned to {user}: reps see only the tasks assigned to them")
+        raise Forbidden(reason.format(id=task_id, user=found.full_name or found.login))
     return _out(row)
 
 
@@ -159,7 +165,9 @@ def list_tasks(
     conds: list[sa.ColumnElement[bool]] = []
     if f.status is not None:
         if f.status not in STATUSES:
-            raise Invalid({"status": f"must be one of {', '.join(STATUSES)}"})
+            raise Invalid(
+                {"status": _("must be one of {choices}").format(choices=", ".join(STATUSES))}
+            )
         conds.append(t.status == f.status)
     if f.assignee_id is not None:
         conds.append(t.assignee_id == f.assignee_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from termcrm.i18n import _, ngettext
 from termcrm.services.text import clean, digits
 
 
@@ -35,22 +36,33 @@ def normalise_email(value: str) -> tuple[str, str]:
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise FieldError(f"'{address}' is not a valid email address: {exc}") from None
+        raise FieldError(
+            # TRANSLATORS: {reason} is email-validator's explanation, in English.
+            _("'{address}' is not a valid email address: {reason}").format(
+                address=address, reason=exc
+            )
+        ) from None
     return address, result.normalized.casefold()
 
 
 def normalise_phone(value: str, region: str) -> NormalPhone:
     raw = clean(value)
     if not digits(raw):
-        raise FieldError(f"'{raw}' is not a phone number")
+        raise FieldError(_("'{number}' is not a phone number").format(number=raw))
     try:
         number = phonenumbers.parse(raw, region.upper() or None)
     except phonenumbers.NumberParseException as exc:
-        raise FieldError(f"'{raw}' is not a phone number: {exc}") from None
+        raise FieldError(
+            # TRANSLATORS: {reason} is the phonenumbers library's explanation, in English.
+            _("'{number}' is not a phone number: {reason}").format(number=raw, reason=exc)
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise FieldError(
-            f"'{raw}' is not a valid phone number for region {region.upper()} "
-            "(add the country code, e.g. +7 or +86)"
+            # TRANSLATORS: {region} is a two-letter country code such as RU.
+            _(
+                "'{number}' is not a valid phone number for region {region} "
+                "(add the country code, e.g. +7 or +86)"
+            ).format(number=raw, region=region.upper())
         )
     extension = number.extension or ""
     number.extension = None
@@ -108,10 +120,18 @@ def normalise_tax_id(value: str) -> str:
     if tax_id.isdigit():
         if len(tax_id) not in (10, 12):
             raise FieldError(
-                f"'{tax_id}' has {len(tax_id)} digits; an INN has 10 (company) or 12 (person)"
+                ngettext(
+                    "'{tax_id}' has {count} digits; an INN has 10 (company) or 12 (person)",
+                    "'{tax_id}' has {count} digits; an INN has 10 (company) or 12 (person)",
+                    len(tax_id),
+                ).format(tax_id=tax_id, count=len(tax_id))
             )
         if not inn_is_valid(tax_id):
-            raise FieldError(f"'{tax_id}' is not a valid INN: the check digit does not match")
+            raise FieldError(
+                _("'{tax_id}' is not a valid INN: the check digit does not match").format(
+                    tax_id=tax_id
+                )
+            )
     return tax_id.upper()
 
 

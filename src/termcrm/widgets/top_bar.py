@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -39,10 +40,10 @@ class TopBar(Widget):
         for key, section, name in SECTIONS:
             style = "bold reverse" if section == self.section else ""
             line.append(" ")
-            line.append(f" {key} ", style="bold" if not style else style)
+            line.append(f" {key} ", style=style or "bold")
             line.append(f"{_(name)} ", style=style)
         who = self.who or _("connecting…")
-        pad = self.size.width - line.cell_len - len(who) - 1
+        pad = self.size.width - line.cell_len - cell_len(who) - 1
         if pad > 0:
             line.append(" " * pad)
             line.append(who, style="italic")

@@ -28,6 +28,7 @@ from termcrm.i18n import N_
 from termcrm.widgets.translated import translate_bindings
 
 Item = TypeVar("Item")
+Row_co = TypeVar("Row_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Column(Generic[Item]):
     right: bool = False  # right-aligned (numbers, amounts)
 
 
-class RowSource(Protocol[Item]):
+class RowSource(Protocol[Row_co]):
     """Where a VirtualTable gets its rows; the source fetches, the table draws."""
 
     @property
@@ -50,7 +51,7 @@ class RowSource(Protocol[Item]):
         """Rows the table scrolls over (may grow while a list is read page by page)."""
         ...
 
-    def get(self, index: int) -> Item | None:
+    def get(self, index: int) -> Row_co | None:
         """The row at ``index``, or None while its page is on the way."""
         ...
 

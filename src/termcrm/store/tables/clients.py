@@ -23,6 +23,7 @@ class Client(Editable, table=True):
         sa.Index("ix_client_group_id", "client_group", "id"),
         sa.Index("ix_client_status_id", "status", "id"),
         sa.Index("ix_client_city_id", "city", "id"),
+        sa.Index("ix_client_territory_id", "territory", "id"),
     )
 
     kind: str = Field(default="company", max_length=16)  # company | person
@@ -60,6 +61,8 @@ class ClientTag(SQLModel, table=True):
 
 class Contact(Editable, table=True):
     __tablename__ = "contact"
+    # the contacts section lists everyone by name, keyset over (full_name, id)
+    __table_args__ = (sa.Index("ix_contact_name", "full_name", "id"),)
 
     client_id: int = Field(foreign_key="client.id", index=True)
     full_name: str = Field(max_length=300)

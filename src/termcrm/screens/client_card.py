@@ -1,0 +1,697 @@
+"""The client card: the key facts of one client in a header, the rest in tabs.
+
+Overview (every field), Branches (the parent and the child clients; Enter opens
+one), Contacts (Enter opens the person, ``a`` adds one), Journal (newest first),
+Tasks (open ones, earliest first) and Deals. The card is read in one service
+call, then each tab's list page by page; it is read again whenever the screen
+comes back to the top (after an edit, a new contact, a logged call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, TypeVar
+
+from rich.cells import cell_len
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number
+from termcrm.screens.base import CrmModal, CrmScreen
+from termcrm.services import clients, contacts, custom_fields, deals, journal, tasks
+from termcrm.services.client_lists import ClientFilter, list_clients
+from termcrm.services.deals import DealFilter
+from termcrm.services.dto import (
+    ClientOut,
+    ClientRow,
+    ContactOut,
+    DealOut,
+    InteractionOut,
+    Page,
+    TaskOut,
+)
+from termcrm.services.errors import CrmError, Forbidden, NotFound
+from termcrm.services.journal import JournalFilter
+from termcrm.services.tasks import TaskFilter
+from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.widgets.labels import field_label, value_label
+from termcrm.widgets.row_sources import PagedSource
+from termcrm.widgets.top_bar import TopBar
+from termcrm.widgets.virtual_table import Column, RowSource, VirtualTable
+
+Item = TypeVar("Item")
+PAGE = 50
+# the tabs, in order: (pane id, title)
+TABS = (
+    ("overview", N_("Overview")),
+    ("branches", N_("Branches")),
+    ("contacts", N_("Contacts")),
+    ("journal", N_("Journal")),
+    ("tasks", N_("Tasks")),
+    ("deals", N_("Deals")),
+)
+LISTS = ("branches", "contacts", "journal", "tasks", "deals")
+# Read = fn(session, actor, after cursor, limit) -> one page of a tab's list
+Read = Callable[[Any, Any, str | None, int], Page[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CardData:
+    """What the header and the overview show, read in one transaction."""
+
+    client: ClientOut
+    parent: ClientRow | None  # the parent client, when there is one the user may see
+    parent_refusal: str  # why the parent cannot be shown (hidden from the user, in the trash)
+    next_task: TaskOut | None  # the earliest open task
+    custom_labels: dict[str, str]  # custom field key -> its label
+
+
+def read_card(client_id: int) -> Callable[[Any, Any], CardData]:
+    def read(s: Any, a: Any) -> CardData:
+        client = clients.get_client(s, a, client_id)
+        parent: ClientRow | None = None
+        refusal = ""
+        if client.parent_id is not None:
+            try:
+                p = clients.get_client(s, a, client.parent_id)
+            except CrmError as exc:
+                refusal = str(exc)
+            else:
+                parent = ClientRow(
+                    p.id, p.name, p.kind, p.group, p.status, p.city, p.owner,
+                    p.last_interaction_at, p.version,
+                )  # fmt: skip
+        upcoming = tasks.list_tasks(s, a, TaskFilter(client_id=client_id), limit=1).items
+        labels = {f.key: f.label for f in custom_fields.list_fields(s, "client")}
+        return CardData(client, parent, refusal, upcoming[0] if upcoming else None, labels)
+
+    return read
+
+
+class WithFirst(Generic[Item]):
+    """A row source with one fixed row before a paged list (the parent above the branches)."""
+
+    def __init__(self, first: Item, rest: RowSource[Item]) -> None:
+        self.first = first
+        self.rest = rest
+
+    @property
+    def total(self) -> int:
+        return 1 + self.rest.total
+
+    def get(self, index: int) -> Item | None:
+        return self.first if index == 0 else self.rest.get(index - 1)
+
+    def ensure(self, first: int, last: int) -> None:
+        if last >= 1:
+            self.rest.ensure(max(0, first - 1), last - 1)
+
+
+# -- how the tabs' rows look --------------------------------------------------------------
+
+
+def _datetime_width() -> int:
+    """Cells a date and time takes in the current language (the widest month and hour)."""
+    sample = datetime(2026, 12, 28, 22, 55, tzinfo=UTC)
+    return cell_len(fmt_datetime(sample))
+
+
+def _first(items: list[Any], text: Callable[[Any], str]) -> str:
+    if not items:
+        return ""
+    more = f" +{len(items) - 1}" if len(items) > 1 else ""
+    return text(items[0]) + more
+
+
+def contact_columns() -> list[Column[ContactOut]]:
+    return [
+        Column("name", _("Name"), lambda c: c.full_name, min_width=12, weight=3),
+        Column("position", _("Position"), lambda c: c.position, min_width=8, weight=2),
+        Column("phone", _("Phone"), lambda c: _first(c.phones, lambda p: p.raw), width=19),
+        Column("email", _("Email"), lambda c: _first(c.emails, lambda e: e.address), weight=2),
+    ]
+
+
+def _arrow(direction: str) -> str:
+    return "←" if direction == "in" else "→"
+
+
+def journal_columns() -> list[Column[InteractionOut]]:
+    return [
+        Column("when", _("When"), lambda i: fmt_datetime(i.occurred_at), width=_datetime_width()),
+        Column(
+            "kind", _("Kind"), lambda i: f"{_arrow(i.direction)} {value_label(i.kind)}", width=10
+        ),
+        Column("contact", _("Contact"), lambda i: i.contact, min_width=8),
+        Column(
+            "what",
+            _("Purpose / result"),
+            lambda i: " — ".join(x for x in (i.purpose, i.result) if x),
+            min_width=12,
+            weight=3,
+        ),
+        Column("user", _("Who"), lambda i: i.user, min_width=6),
+    ]
+
+
+def task_columns() -> list[Column[TaskOut]]:
+    return [
+        Column("due", _("Due"), lambda t: fmt_datetime(t.due_at), width=_datetime_width()),
+        Column("kind", _("Kind"), lambda t: value_label(t.kind), width=8),
+        Column("title", _("Title"), lambda t: t.title, min_width=12, weight=3),
+        Column("assignee", _("Assignee"), lambda t: t.assignee, min_width=8),
+    ]
+
+
+def deal_columns() -> list[Column[DealOut]]:
+    return [
+        Column("title", _("Title"), lambda d: d.title, min_width=12, weight=3),
+        Column("stage", _("Stage"), lambda d: d.stage, min_width=8),
+        Column(
+            "amount", _("Amount"), lambda d: fmt_money(d.amount, d.currency), width=14, right=True
+        ),
+        Column("close", _("Closes"), lambda d: fmt_date(d.expected_close), width=10),
+        Column("owner", _("Owner"), lambda d: d.owner, min_width=6),
+    ]
+
+
+def _plain(value: Any) -> str:
+    """A custom field's value as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return fmt_datetime(value)
+    if isinstance(value, date):
+        return fmt_date(value)
+    if isinstance(value, int | float | Decimal):
+        return fmt_number(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
+def overview(data: CardData) -> RenderableType:
+    """Every field of the client as label / value lines, grouped, empty ones left out."""
+    c = data.client
+    grid = Table.grid(padding=(0, 2), expand=True)
+    grid.add_column(style="dim", no_wrap=True, max_width=20)
+    grid.add_column(ratio=1, overflow="fold")
+
+    def section(title: str, rows: list[tuple[str, str]]) -> None:
+        rows = [(label, value) for label, value in rows if value and value.strip()]
+        if not rows:
+            return
+        if grid.row_count:
+            grid.add_row("", "")
+        grid.add_row(Text(title, style="bold"), "", style="")
+        for label, value in rows:
+            grid.add_row(Text(label), Text(value))
+
+    section(
+        _("Contacts"),
+        [
+            *[
+                (
+                    field_label("addresses") if i == 0 else "",
+                    ", ".join(x for x in (a.postcode, a.city, a.line, a.country) if x)
+                    + f" ({value_label(a.kind)})",
+                )
+                for i, a in enumerate(c.addresses)
+            ],
+            *[
+                (
+                    field_label("phones") if i == 0 else "",
+                    p.raw
+                    + (" " + _("ext. {ext}").format(ext=p.extension) if p.extension else "")
+                    + (f" ({value_label(p.kind)})" if p.kind else ""),
+                )
+                for i, p in enumerate(c.phones)
+            ],
+            *[
+                (
+                    field_label("emails") if i == 0 else "",
+                    e.address + (f" ({value_label(e.kind)})" if e.kind else ""),
+                )
+                for i, e in enumerate(c.emails)
+            ],
+            (field_label("website"), c.website),
+        ],
+    )
+    section(
+        _("Company"),
+        [
+            (field_label("legal_name"), c.legal_name),
+            (field_label("kind"), value_label(c.kind)),
+            (field_label("tax_id"), c.tax_id),
+            (field_label("bank_details"), c.bank_details),
+            (field_label("business_info"), c.business_info),
+            (field_label("industry"), c.industry),
+        ],
+    )
+    section(
+        _("In the CRM"),
+        [
+            (field_label("status"), value_label(c.status)),
+            (field_label("group"), c.group),
+            (field_label("territory"), c.territory),
+            (field_label("city"), c.city),
+            (field_label("source"), c.source),
+            (field_label("tags"), ", ".join(c.tags)),
+            (field_label("owner"), c.owner),
+            (field_label("department"), c.department),
+            (field_label("parent_id"), data.parent.name if data.parent else data.parent_refusal),
+        ],
+    )
+    section(
+        field_label("custom"),
+        [(data.custom_labels.get(k) or k, _plain(v)) for k, v in sorted(c.custom.items())],
+    )
+    section(
+        _("Record"),
+        [
+            (field_label("created_at"), fmt_datetime(c.created_at)),
+            (field_label("updated_at"), fmt_datetime(c.updated_at)),
+            (field_label("version"), str(c.version)),
+        ],
+    )
+    return grid
+
+
+def header(data: CardData) -> RenderableType:
+    """Three lines: who the client is, where and whose, when last and next."""
+    c = data.client
+    dot = Text(" · ", style="dim")
+
+    def line(*parts: Text | str) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for part in (p for p in parts if p):
+            if text:
+                text.append_text(dot)
+            text.append_text(part if isinstance(part, Text) else Text(part))
+        return text
+
+    def fact(label: str, value: str) -> Text:
+        return Text.assemble((label + ": ", "dim"), value) if value else Text("")
+
+    first = line(Text(c.name, style="bold"), value_label(c.kind), value_label(c.status), c.group)
+    second = line(
+        c.city,
+        fact(field_label("owner"), c.owner),
+        fact(field_label("tax_id"), c.tax_id),
+        fact(_("Branch of"), data.parent.name) if data.parent else "",
+    )
+    task = data.next_task
+    third = line(
+        fact(field_label("last_interaction_at"), fmt_date(c.last_interaction_at) or "—"),
+        fact(
+            field_label("next_task_at"),
+            f"{fmt_date(task.due_at)} {task.title}" if task else "—",
+        ),
+    )
+    grid = Table.grid(expand=True)
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    grid.add_column(no_wrap=True, justify="right", style="dim")
+    grid.add_row(first, _("v{version}").format(version=c.version))
+    grid.add_row(second, "")
+    grid.add_row(third, "")
+    return grid
+
+
+class DetailsDialog(CrmModal[None]):
+    """One journal entry, task or deal in full: label / value lines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "close", N_("Close"), id="card.details.close"),
+    ]
+    DEFAULT_CSS = """
+    DetailsDialog .details-body { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, title: str, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, value in self.rows:
+            if value:
+                grid.add_row(Text(label), Text(value))
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text), classes="dialog-title")
+            with VerticalScroll(classes="details-body"):
+                yield Static(grid)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ClientCardScreen(CrmScreen[None]):
+    AUTO_FOCUS = "#overview-body"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", N_("Edit"), id="card.edit"),
+        Binding("a", "add_contact", N_("Add contact"), id="card.add_contact"),
+        Binding("delete,d", "delete", N_("Delete"), id="card.delete"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False, id="card.reload"),
+        Binding("escape", "back", N_("Back"), id="card.back"),
+        Binding("right,tab", "next_tab", N_("Next tab"), show=False, id="card.next_tab"),
+        Binding(
+            "left,shift+tab", "previous_tab", N_("Previous tab"), show=False, id="card.previous_tab"
+        ),
+    ]
+    DEFAULT_CSS = """
+    ClientCardScreen #card-header { height: 3; padding: 0 1; background: $boost; }
+    ClientCardScreen TabbedContent { height: 1fr; }
+    ClientCardScreen TabbedContent > ContentSwitcher { height: 1fr; }
+    ClientCardScreen TabPane { height: 1fr; padding: 0; }
+    ClientCardScreen #overview-body { height: 1fr; padding: 0 1; }
+    ClientCardScreen #branches-note { height: auto; padding: 0 1; color: $text-muted; }
+    ClientCardScreen #branches-note.-empty { display: none; }
+    """
+
+    def __init__(self, client_id: int) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.current_client_id = client_id  # the quick log's default client
+        self.loaded: CardData | None = None
+        self._generation = 0
+        self._skip_reload = False  # the next resume follows a question, not an edit
+        self._close_on_resume = False
+        self._gone = False
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(None)
+        yield Static(_("Loading…"), id="card-header")
+        with TabbedContent(initial="overview"):
+            with TabPane(_("Overview"), id="overview"), VerticalScroll(id="overview-body"):
+                yield Static(_("Loading…"), id="overview-text")
+            with TabPane(_("Branches"), id="branches"):
+                yield Static("", id="branches-note", classes="-empty")
+                yield VirtualTable(
+                    branch_columns(self), empty_text=_("Loading…"), id="branches-table"
+                )
+            with TabPane(_("Contacts"), id="contacts"):
+                yield VirtualTable(contact_columns(), empty_text=_("Loading…"), id="contacts-table")
+            with TabPane(_("Journal"), id="journal"):
+                yield VirtualTable(journal_columns(), empty_text=_("Loading…"), id="journal-table")
+            with TabPane(_("Tasks"), id="tasks"):
+                yield VirtualTable(task_columns(), empty_text=_("Loading…"), id="tasks-table")
+            with TabPane(_("Deals"), id="deals"):
+                yield VirtualTable(deal_columns(), empty_text=_("Loading…"), id="deals-table")
+        yield Footer()
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one(TabbedContent)
+
+    def table(self, key: str) -> VirtualTable[Any]:
+        return self.query_one(f"#{key}-table", VirtualTable)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if self._close_on_resume:
+            self._close()
+        elif self._skip_reload:
+            self._skip_reload = False
+        else:
+            self.load()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the card, then every tab's first page (again, after a change)."""
+        if self._gone:
+            return
+        self._generation += 1
+        generation = self._generation
+
+        def arrived(data: CardData) -> None:
+            if generation == self._generation:
+                self._show(data)
+
+        def failed(error: Exception) -> bool:
+            if isinstance(error, NotFound | Forbidden):
+                self._close()
+                self.crm.show_error(error)
+                return True
+            return False
+
+        self.call(read_card(self.client_id), arrived, failed=failed)
+
+    def _show(self, data: CardData) -> None:
+        self.loaded = data
+        c = data.client
+        self.query_one("#card-header", Static).update(header(data))
+        self.query_one("#overview-text", Static).update(overview(data))
+        note = self.query_one("#branches-note", Static)
+        note.update(Text(_("Parent client: {reason}").format(reason=data.parent_refusal)))
+        note.set_class(not data.parent_refusal, "-empty")
+        cid = c.id
+        branches = ClientFilter(parent_id=cid)
+        self._load_list(
+            "branches",
+            lambda s, a, after, n: list_clients(s, a, branches, after=after, limit=n),
+            _("No parent and no branches."),
+            first=data.parent,
+        )
+        self._load_list(
+            "contacts",
+            lambda s, a, after, n: contacts.list_contacts(
+                s, a, client_id=cid, after=after, limit=n
+            ),
+            _("No contact persons yet: press a to add one."),
+        )
+        self._load_list(
+            "journal",
+            lambda s, a, after, n: journal.list_interactions(
+                s, a, JournalFilter(client_id=cid), after=after, limit=n
+            ),
+            _("No interactions yet: press l to log one."),
+        )
+        self._load_list(
+            "tasks",
+            lambda s, a, after, n: tasks.list_tasks(
+                s, a, TaskFilter(client_id=cid), after=after, limit=n
+            ),
+            _("No open tasks."),
+        )
+        self._load_list(
+            "deals",
+            lambda s, a, after, n: deals.list_deals(
+                s, a, DealFilter(client_id=cid), after=after, limit=n
+            ),
+            _("No deals."),
+        )
+
+    def _load_list(self, key: str, read: Read, empty: str, *, first: Any = None) -> None:
+        """A tab's list, page by page; the old rows stay in view until the new first page."""
+        table = self.table(key)
+        generation = self._generation
+
+        def fetch(page_no: int, after: str | None) -> None:
+            def arrived(page: Page[Any]) -> None:
+                if generation != self._generation:
+                    return  # a newer reload is on its way
+                source.put(page_no, page.items, page.next_cursor)
+                if table.source is not shown:
+                    table.empty_text = empty
+                    table.set_source(shown, keep_cursor=True)
+                self._count(key, shown, source)
+
+            def failed(error: Exception) -> bool:
+                source.failed(page_no)
+                return False
+
+            self.call(lambda s, a: read(s, a, after, PAGE), arrived, failed=failed)
+
+        source: PagedSource[Any] = PagedSource(fetch, self._redraw(table), page_size=PAGE)
+        shown: RowSource[Any] = source if first is None else WithFirst(first, source)
+        source.ensure(0, 0)
+
+    def _redraw(self, table: VirtualTable[Any]) -> Callable[[], None]:
+        def changed() -> None:
+            if table.source is not None:
+                table.rows_changed()
+
+        return changed
+
+    def _count(self, key: str, shown: RowSource[Any], source: PagedSource[Any]) -> None:
+        """The tab's title with how many rows it has ("Journal (50+)" while not all read)."""
+        title = _(dict(TABS)[key])
+        if source.exact:
+            count = fmt_number(shown.total)
+        else:
+            count = fmt_number(shown.total - source.page_size) + "+"
+        self.tabs.get_tab(key).label = f"{title} ({count})"
+
+    def _close(self) -> None:
+        """Leave the card (it was deleted, or it cannot be shown)."""
+        self._gone = True
+        if self.is_current:
+            self._close_on_resume = False
+            self.app.pop_screen()
+        else:
+            self._close_on_resume = True
+
+    # -- tabs -----------------------------------------------------------------------------------
+
+    def _switch(self, step: int) -> None:
+        ids = [key for key, _title in TABS]
+        tabs = self.tabs
+        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+
+    def action_next_tab(self) -> None:
+        self._switch(1)
+
+    def action_previous_tab(self) -> None:
+        self._switch(-1)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id
+        target = self.query_one("#overview-body") if pane == "overview" else self.table(str(pane))
+        target.focus()
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
+        event.stop()
+        item = event.item
+        if isinstance(item, ClientRow):
+            self.app.push_screen(ClientCardScreen(item.id))
+        elif isinstance(item, ContactOut):
+            self.open_contact(item.id)
+        elif isinstance(item, InteractionOut):
+            self.app.push_screen(DetailsDialog(_("Interaction"), interaction_rows(item)))
+        elif isinstance(item, TaskOut):
+            self.app.push_screen(DetailsDialog(item.title, task_rows(item)))
+        elif isinstance(item, DealOut):
+            self.app.push_screen(DetailsDialog(item.title, deal_rows(item)))
+
+    def open_contact(self, contact_id: int) -> None:
+        from termcrm.screens.contact_card import ContactCardScreen
+
+        self.app.push_screen(ContactCardScreen(contact_id))
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_edit(self) -> None:
+        from termcrm.screens.client_form import ClientFormScreen
+
+        self.app.push_screen(ClientFormScreen(self.client_id))
+
+    def action_add_contact(self) -> None:
+        from termcrm.screens.contact_form import ContactFormScreen
+
+        def saved(contact_id: int | None) -> None:
+            if contact_id is not None:
+                self.tabs.active = "contacts"
+
+        self.app.push_screen(ContactFormScreen(self.client_id), saved)
+
+    def action_delete(self) -> None:
+        data = self.loaded
+        if data is None:
+            return
+        client = data.client
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.call(
+                lambda s, a: clients.delete_client(s, a, client.id, version=client.version),
+                lambda _out: self._deleted(client),
+                failed=self._not_deleted,
+                write=True,
+            )
+
+        self._skip_reload = True  # a question changes nothing; a delete closes the card
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Move “{name}” to the trash? It can be restored from the trash (4).").format(
+                    name=client.name
+                ),
+                yes=_("Move to trash"),
+                no=_("Cancel"),
+            ),
+            confirmed,
+        )
+
+    def _deleted(self, client: ClientOut) -> None:
+        self.notify(_("“{name}” moved to the trash.").format(name=client.name))
+        self._close()
+
+    def _not_deleted(self, error: Exception) -> bool:
+        """The app shows why; the card shows what is there now (or closes: it is gone)."""
+        if isinstance(error, NotFound | Forbidden):
+            self._close()
+        else:
+            self.load()
+        return False
+
+
+def branch_columns(card: ClientCardScreen) -> list[Column[ClientRow]]:
+    def relation(row: ClientRow) -> str:
+        parent = card.loaded.parent if card.loaded else None
+        return _("parent") if parent is not None and row.id == parent.id else _("branch")
+
+    return [
+        Column("relation", "", relation, width=7),
+        Column("name", _("Name"), lambda r: r.name, min_width=14, weight=3),
+        Column("city", _("City"), lambda r: r.city, min_width=6),
+        Column("status", _("Status"), lambda r: value_label(r.status), width=9),
+        Column("owner", _("Owner"), lambda r: r.owner, min_width=6),
+        Column("last", _("Last contact"), lambda r: fmt_date(r.last_interaction_at), width=10),
+    ]
+
+
+def interaction_rows(i: InteractionOut) -> list[tuple[str, str]]:
+    return [
+        (field_label("occurred_at"), fmt_datetime(i.occurred_at)),
+        (field_label("kind"), value_label(i.kind)),
+        (field_label("direction"), value_label(i.direction)),
+        (field_label("contact"), i.contact),
+        (field_label("purpose"), i.purpose),
+        (field_label("result"), i.result),
+        (field_label("user"), i.user),
+    ]
+
+
+def task_rows(t: TaskOut) -> list[tuple[str, str]]:
+    return [
+        (field_label("due_at"), fmt_datetime(t.due_at)),
+        (field_label("kind"), value_label(t.kind)),
+        (field_label("status"), value_label(t.status)),
+        (field_label("assignee"), t.assignee),
+        (field_label("notes"), t.notes),
+    ]
+
+
+def deal_rows(d: DealOut) -> list[tuple[str, str]]:
+    return [
+        (field_label("stage"), d.stage),
+        (field_label("amount"), fmt_money(d.amount, d.currency)),
+        (field_label("expected_close"), fmt_date(d.expected_close)),
+        (field_label("owner"), d.owner),
+        (field_label("source"), d.source),
+        (_("Competitor"), d.competitor),
+        (_("Lost reason"), d.lost_reason),
+        (_("Description"), d.description),
+    ]

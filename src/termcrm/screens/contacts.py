@@ -1,0 +1,275 @@
+"""Contact persons: every contact person of every client the user may see.
+
+The list is read in keyset pages of 100 (by name), like the card file. Typing in
+the search box narrows it to the people whose name contains what was typed,
+150 ms after the last keystroke; the filtered list is paged the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import ClassVar
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
+from termcrm.screens.base import CrmScreen
+from termcrm.services import contacts
+from termcrm.services.dto import ContactOut, Page
+from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.widgets.row_sources import PagedSource
+from termcrm.widgets.top_bar import TopBar
+from termcrm.widgets.virtual_table import Column, VirtualTable
+
+PAGE = 100
+SEARCH_DEBOUNCE = 0.15
+RESTORE_PAGES = 20  # a reload reads at most this many pages to find the cursor's row again
+
+
+def first_phone(contact: ContactOut) -> str:
+    return contact.phones[0].raw if contact.phones else ""
+
+
+def first_email(contact: ContactOut) -> str:
+    return contact.emails[0].address if contact.emails else ""
+
+
+def date_width() -> int:
+    """The widest numeric date of the interface language (12/28/2000, 28.12.2000)."""
+    return max(8, cell_len(fmt_date(date(2000, 12, 28))))
+
+
+def contact_columns() -> list[Column[ContactOut]]:
+    return [
+        Column("name", _("Name"), lambda c: c.full_name, min_width=14, weight=3),
+        Column("position", _("Position"), lambda c: c.position, min_width=8, weight=2),
+        Column("client", _("Client"), lambda c: c.client, min_width=10, weight=2),
+        Column("phone", _("Phone"), first_phone, width=17),
+        Column("email", _("Email"), first_email, min_width=10, weight=2),
+        Column("birthday", _("Birthday"), lambda c: fmt_date(c.birthday), width=date_width()),
+    ]
+
+
+class ContactsScreen(CrmScreen[None]):
+    SECTION = "contacts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", N_("Search"), id="contacts.search"),
+        Binding("e", "edit", N_("Edit"), id="contacts.edit"),
+        Binding("delete,d", "delete", N_("Delete"), id="contacts.delete"),
+        Binding("c", "client", N_("Client"), show=False, id="contacts.client"),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False, id="contacts.reload"),
+        Binding("escape", "clear_search", N_("Clear search"), show=False, id="contacts.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self._debounce: Timer | None = None
+        self._generation = 0
+        self._total: int | None = None
+        self._restore: int | None = None  # the row to put the cursor back on after a reload
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.SECTION)
+        with Horizontal(classes="toolbar"):
+            yield Input(placeholder=_("Search contact persons by name…"), id="search")
+        yield VirtualTable(
+            contact_columns(), empty_text=_("No contact persons here."), id="contacts"
+        )
+        yield Static("", classes="status-line", id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> VirtualTable[ContactOut]:
+        return self.query_one("#contacts", VirtualTable)
+
+    @property
+    def current_client_id(self) -> int | None:  # type: ignore[override]
+        row = self.table.current
+        return row.client_id if row is not None else None
+
+    @property
+    def current_contact_id(self) -> int | None:
+        """The highlighted person (for a quick log that wants a default contact too)."""
+        row = self.table.current
+        return row.id if row is not None else None
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.table.source is not None:
+            self.reload_keep_position()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self, restore: int | None = None) -> None:
+        """(Re)read the list for the current search text; the cursor back on row ``restore``."""
+        self._generation += 1
+        generation = self._generation
+        text = self.query_text
+        self._total = None
+        self._restore = restore if restore else None
+        source: PagedSource[ContactOut] = PagedSource(
+            partial(self._fetch, generation, text), self._rows_changed, page_size=PAGE
+        )
+        self.table.set_source(source)
+        self._show_status()
+        if not text:
+
+            def counted(total: int) -> None:
+                if generation == self._generation:
+                    self._total = total
+                    source.set_total(total)
+
+            self.call(lambda s, a: contacts.count_contacts(s, a), counted)
+
+    def _fetch(self, generation: int, text: str, page: int, after: str | None) -> None:
+        def arrived(result: Page[ContactOut]) -> None:
+            source = self.table.source
+            if generation == self._generation and isinstance(source, PagedSource):
+                source.put(page, result.items, result.next_cursor)
+                if self._restore is not None:
+                    self._restore_step(source, page, result.next_cursor is None)
+
+        def failed(error: Exception) -> bool:
+            if isinstance(self.table.source, PagedSource):
+                self.table.source.failed(page)
+            return False
+
+        self.call(
+            lambda s, a: contacts.list_contacts(s, a, text=text or None, after=after, limit=PAGE),
+            arrived,
+            failed=failed,
+        )
+
+    def _rows_changed(self) -> None:
+        self.table.rows_changed()
+        self._show_status()
+
+    def _restore_step(self, source: PagedSource[ContactOut], page: int, last: bool) -> None:
+        """Read on, page after page, to the row the cursor was on before a reload."""
+        assert self._restore is not None
+        target = self._restore // PAGE
+        if page < target and not last and page < RESTORE_PAGES:
+            source.ensure((page + 1) * PAGE, (page + 1) * PAGE)
+            return
+        index = min(self._restore, source.total - 1) if page >= target or last else 0
+        self._restore = None
+        if index > 0:
+            self.table.cursor = index
+            top = max(0, index - self.table.size.height // 2)
+            self.table.scroll_to(y=top, animate=False, immediate=True)
+
+    def reload_keep_position(self) -> None:
+        """After an edit elsewhere: the same list, re-read, the cursor where it was."""
+        self.load(restore=self.table.cursor)
+
+    def _show_status(self) -> None:
+        source = self.table.source
+        if not isinstance(source, PagedSource):
+            return
+        loaded = source.first_page_loaded()
+        if self.query_text:
+            if not loaded:
+                text = _("Searching…")
+            else:
+                shown = fmt_number(source.total) + ("" if source.exact else "+")
+                text = _("{count} found for “{text}”").format(count=shown, text=self.query_text)
+        elif self._total is not None:
+            text = ngettext(
+                "{count} contact person", "{count} contact persons", self._total
+            ).format(count=fmt_number(self._total))
+        else:
+            text = _("Counting contact persons…")
+        self.query_one("#status", Static).update(text)
+
+    # -- search box ------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, partial(self._apply_search, event.value))
+
+    def _apply_search(self, value: str) -> None:
+        value = value.strip()
+        if value == self.query_text:
+            return
+        self.query_text = value
+        self.load()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self._apply_search(event.value)
+            self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            self._apply_search("")
+        self.table.focus()
+
+    # -- contact actions ---------------------------------------------------------------------
+
+    def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
+        from termcrm.screens.contact_card import ContactCardScreen
+
+        self.app.push_screen(ContactCardScreen(event.item.id))
+
+    def action_edit(self) -> None:
+        from termcrm.screens.contact_form import ContactFormScreen
+
+        row = self.table.current
+        if row is not None:
+            self.app.push_screen(ContactFormScreen(row.client_id, row.id))
+
+    def action_client(self) -> None:
+        from termcrm.screens.client_card import ClientCardScreen
+
+        row = self.table.current
+        if row is not None:
+            self.app.push_screen(ClientCardScreen(row.client_id))
+
+    def action_delete(self) -> None:
+        row = self.table.current
+        if row is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.call(
+                    lambda s, a: contacts.delete_contact(s, a, row.id),
+                    lambda _out: self._deleted(row),
+                    write=True,
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Delete the contact person “{name}” of “{client}”?").format(
+                    name=row.full_name, client=row.client
+                ),
+                yes=_("Delete"),
+                no=_("Cancel"),
+            ),
+            confirmed,
+        )
+
+    def _deleted(self, row: ContactOut) -> None:
+        self.notify(_("“{name}” deleted.").format(name=row.full_name))
+        self.reload_keep_position()
+
+    def action_reload(self) -> None:
+        self.reload_keep_position()

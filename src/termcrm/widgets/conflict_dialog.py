@@ -1,0 +1,119 @@
+"""The edit conflict: somebody saved the record while you were editing it.
+
+``ConflictDialog(conflict, mine=fields you changed)`` lists who changed which
+fields and when, and offers two ways on. It dismisses with
+
+- ``"reload"``: drop my edit and show the record as it is now;
+- ``"keep"``: keep what I typed; the form takes the current version as its base, so
+  saving again puts my values over theirs (only in the fields I changed);
+- ``None`` (Escape): decide later; nothing changes, saving again conflicts again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from termcrm.i18n import N_, _, fmt_datetime
+from termcrm.services.errors import ChangeBy, Conflict
+from termcrm.widgets.labels import field_label
+from termcrm.widgets.translated import translate_bindings
+
+Choice = Literal["reload", "keep"]
+
+
+def describe_change(change: ChangeBy) -> str:
+    """``Petr Ivanov, 25.11.2026 16:52: City, Status``"""
+    fields = ", ".join(field_label(f) for f in change.fields) or _("no fields")
+    return _("{who}, {when}: {fields}").format(
+        who=change.user, when=fmt_datetime(change.at), fields=fields
+    )
+
+
+class ConflictDialog(ModalScreen[Choice | None]):
+    """Who changed what since the version the edit started from; reload or keep editing."""
+
+    DEFAULT_CSS = """
+    ConflictDialog .conflict-dialog { border: round $warning; }
+    ConflictDialog .conflict-changes { height: auto; max-height: 8; padding: 0 0 1 0; }
+    ConflictDialog .conflict-both { color: $warning; padding: 0 0 1 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "choose('reload')", N_("Reload"), id="conflict.reload"),
+        Binding("k", "choose('keep')", N_("Keep editing"), id="conflict.keep"),
+        Binding("escape", "dismiss_dialog", N_("Decide later"), id="conflict.close"),
+    ]
+
+    def __init__(
+        self, conflict: Conflict, *, mine: Iterable[str] = (), subject: str | None = None
+    ) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.conflict = conflict
+        self.mine = set(mine)
+        self.subject = subject
+
+    def compose(self) -> ComposeResult:
+        conflict = self.conflict
+        theirs = conflict.fields
+        with Vertical(classes="dialog conflict-dialog"):
+            yield Label(
+                _("“{name}” was changed while you were editing").format(name=self.subject)
+                if self.subject
+                else _("This record was changed while you were editing"),
+                classes="dialog-title",
+                markup=False,
+            )
+            yield Static(
+                _("Since you opened version {version}:").format(version=conflict.base_version),
+                markup=False,
+            )
+            with VerticalScroll(classes="conflict-changes"):
+                if conflict.changes:
+                    for change in conflict.changes:
+                        yield Static("• " + describe_change(change), markup=False)
+                else:
+                    yield Static("• " + _("another session"), markup=False)
+            both = sorted(self.mine & theirs)
+            if both:
+                yield Static(
+                    _("You changed these too: {fields}").format(
+                        fields=", ".join(field_label(f) for f in both)
+                    ),
+                    classes="conflict-both",
+                    markup=False,
+                )
+            yield Static(
+                _(
+                    "Nothing was saved. Reload: drop your edit and show the current version. "
+                    "Keep editing: keep what you typed; saving again puts your changes "
+                    "over theirs."
+                ),
+                classes="dialog-body hint",
+                markup=False,
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Reload"), id="reload")
+                yield Button(_("Keep editing"), variant="primary", id="keep")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_choose(event.button.id or "")
+
+    def action_choose(self, choice: str) -> None:
+        if choice == "reload":
+            self.dismiss("reload")
+        elif choice == "keep":
+            self.dismiss("keep")
+
+    def action_dismiss_dialog(self) -> None:
+        self.dismiss(None)
