@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
+
 from termcrm.services import clients, contacts, deals, journal, org, tasks
 from termcrm.services.actor import Actor
 from termcrm.store.engine import Database
+from termcrm.store.tables import Client, Contact, Deal, Interaction, Task, table
 
 CLIENTS = [
     # name, group, status, city, owner, INN
@@ -112,6 +115,10 @@ def build(db: Database) -> dict[str, int]:
                 s, admin, title="Call back", due_at=at(day, 11, month=12), client_id=ids[name]
             )
         deals.add_deal(s, admin, title="Поставка бумаги", client_id=romashka, amount="125000")
+        # record dates fixed too, so what screens show does not change from day to day
+        fixed = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+        for model in (Client, Contact, Interaction, Task, Deal):
+            s.execute(sa.update(table(model)).values(created_at=fixed, updated_at=fixed))
         return ids
 
 

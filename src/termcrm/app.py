@@ -97,10 +97,10 @@ class TermCrmApp(App[None]):
         Binding("3", "section('journal')", N_("Journal"), show=False, id="section.journal"),
         Binding("4", "section('trash')", N_("Trash"), show=False, id="section.trash"),
         Binding("l", "quick_log", N_("Log"), id="quick_log"),
-        Binding("f2", "language", N_("Language"), id="language"),
+        Binding("f2", "language", N_("Language"), show=False, id="language"),
         Binding("f3", "change_theme", N_("Theme"), show=False, id="theme"),
         Binding("question_mark", "help", N_("Keys"), show=False, id="help"),
-        Binding("ctrl+q", "quit", N_("Quit"), priority=True, id="quit"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True, id="quit"),
     ]
 
     def __init__(

@@ -364,7 +364,7 @@ class ClientCardScreen(CrmScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", N_("Edit"), id="card.edit"),
         Binding("a", "add_contact", N_("Add contact"), id="card.add_contact"),
-        Binding("delete,d", "delete", N_("Delete"), id="card.delete"),
+        Binding("d,delete", "delete", N_("Delete"), id="card.delete"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="card.reload"),
         Binding("escape", "back", N_("Back"), id="card.back"),
         Binding("right,tab", "next_tab", N_("Next tab"), show=False, id="card.next_tab"),
@@ -411,7 +411,7 @@ class ClientCardScreen(CrmScreen[None]):
                 yield VirtualTable(task_columns(), empty_text=_("Loading…"), id="tasks-table")
             with TabPane(_("Deals"), id="deals"):
                 yield VirtualTable(deal_columns(), empty_text=_("Loading…"), id="deals-table")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def tabs(self) -> TabbedContent:

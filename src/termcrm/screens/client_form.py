@@ -349,7 +349,7 @@ class ClientFormScreen(CrmScreen[int | None]):
             with Horizontal(classes="form-buttons"):
                 yield Button(_("Save"), variant="primary", id="save")
                 yield Button(_("Cancel"), id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _title(self) -> str:
         if self.client_id is None:

@@ -54,11 +54,11 @@ class ClientsScreen(CrmScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search"), id="clients.search"),
         Binding("f", "filter", N_("Filter"), id="clients.filter"),
-        Binding("m", "scope", N_("Mine/all"), id="clients.scope"),
+        Binding("m", "scope", N_("Mine"), id="clients.scope"),
         Binding("o", "sort", N_("Sort"), id="clients.sort"),
         Binding("n", "new", N_("New"), id="clients.new"),
         Binding("e", "edit", N_("Edit"), id="clients.edit"),
-        Binding("delete,d", "delete", N_("Delete"), id="clients.delete"),
+        Binding("d,delete", "delete", N_("Delete"), id="clients.delete"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="clients.reload"),
         Binding("escape", "clear_search", N_("Clear search"), show=False, id="clients.clear"),
     ]
@@ -80,7 +80,7 @@ class ClientsScreen(CrmScreen[None]):
             )
         yield VirtualTable(client_columns(), empty_text=_("No clients here."), id="clients")
         yield Static("", classes="status-line", id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> VirtualTable[ClientRow]:

@@ -104,7 +104,7 @@ class ContactCardScreen(CrmScreen[None]):
             empty_text=_("No interactions with this person yet."),
             id="history",
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> VirtualTable[InteractionOut]:

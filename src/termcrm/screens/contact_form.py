@@ -106,7 +106,7 @@ class ContactFormScreen(CrmScreen[int | None]):
                 else:
                     yield Input("", id=f"field-{field}", placeholder=self._placeholder(field))
                 yield Static("", id=f"error-{field}", classes="field-error -empty", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @staticmethod
     def _label(field: str) -> str:

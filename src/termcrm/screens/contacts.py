@@ -61,7 +61,7 @@ class ContactsScreen(CrmScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search"), id="contacts.search"),
         Binding("e", "edit", N_("Edit"), id="contacts.edit"),
-        Binding("delete,d", "delete", N_("Delete"), id="contacts.delete"),
+        Binding("d,delete", "delete", N_("Delete"), id="contacts.delete"),
         Binding("c", "client", N_("Client"), show=False, id="contacts.client"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="contacts.reload"),
         Binding("escape", "clear_search", N_("Clear search"), show=False, id="contacts.clear"),
@@ -83,7 +83,7 @@ class ContactsScreen(CrmScreen[None]):
             contact_columns(), empty_text=_("No contact persons here."), id="contacts"
         )
         yield Static("", classes="status-line", id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> VirtualTable[ContactOut]:

@@ -78,7 +78,7 @@ class FirstRunScreen(CrmScreen[None]):
                 id="choices",
             )
             yield Static("", id="progress")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#choices", OptionList).focus()

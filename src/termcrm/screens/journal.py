@@ -111,7 +111,7 @@ class JournalScreen(CrmScreen[None]):
             yield ClientPicker(placeholder=_("Type a client's name, Enter to choose…"), id="client")
         yield VirtualTable(journal_columns(), empty_text=_("No interactions here."), id="journal")
         yield Static("", classes="status-line", id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> VirtualTable[InteractionOut]:

@@ -63,7 +63,7 @@ class TrashScreen(CrmScreen[None]):
         )
         yield VirtualTable(trash_columns(), empty_text=_("The trash is empty."), id="trash")
         yield Static("", classes="status-line", id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> VirtualTable[ClientRow]:

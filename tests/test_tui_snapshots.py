@@ -1,0 +1,125 @@
+"""Snapshots of the main screens, at 80x24 and 120x40, in English and Russian.
+
+The data is fixed (tests/tui_data.py), so a snapshot changes only when a screen
+does. After a deliberate change of a screen, look at the new pictures and accept
+them with ``pytest tests/test_tui_snapshots.py --snapshot-update``; the report of
+a failing run (snapshot_report.html) shows old and new side by side.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+import tui_data
+from termcrm.app import TermCrmApp, make_app
+from termcrm.config import load_settings
+from termcrm.store import migrate
+from termcrm.store.engine import Database
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+LANGS = ["en", "ru"]
+
+
+@pytest.fixture(scope="module")
+def fixed_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    path = tmp_path_factory.mktemp("snapshots") / "fixed.db"
+    db = Database(str(path))
+    migrate.upgrade(db)
+    ids = tui_data.build(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path, ids
+
+
+def _app(db_path: Path, lang: str, tmp_path: Path) -> TermCrmApp:
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    settings = load_settings(
+        str(db_path),
+        env={
+            "TERMCRM_CONFIG": str(config),
+            "TERMCRM_LOCALE": lang,
+            "TERMCRM_TIMEZONE": "Europe/Moscow",
+            "TERMCRM_PHONE_REGION": "RU",
+        },
+    )
+    app = make_app(settings=settings, login="admin", state_path=tmp_path / "ui.json")
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until every service call (and what it started) has answered."""
+    for _ in range(20):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        if not any(w.is_running for w in pilot.app.workers):
+            break
+    await pilot.pause(0.1)
+
+
+def steps(*actions: Callable[[Pilot[Any]], Awaitable[None]]) -> Callable[[Pilot[Any]], Any]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for action in actions:
+            await action(pilot)
+            await settle(pilot)
+
+    return run
+
+
+def press(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await pilot.press(*keys)
+
+    return run
+
+
+def open_card(name: str, ids: dict[str, int]) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        from termcrm.screens.client_card import ClientCardScreen
+
+        await pilot.app.push_screen(ClientCardScreen(ids[name]))
+
+    return run
+
+
+SCREENS: dict[str, Callable[[dict[str, int]], list[Callable[[Pilot[Any]], Awaitable[None]]]]] = {
+    "card_file": lambda ids: [],
+    "search": lambda ids: [press("slash", "r", "o", "m", "enter")],
+    "client_card": lambda ids: [open_card("ООО «Ромашка»", ids)],
+    "contacts": lambda ids: [press("2")],
+    "journal": lambda ids: [press("3")],
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(
+    snap_compare: Any,
+    fixed_db: tuple[Path, dict[str, int]],
+    tmp_path: Path,
+    screen: str,
+    size: str,
+    lang: str,
+) -> None:
+    source, ids = fixed_db
+    db_path = tmp_path / "fixed.db"
+    shutil.copy(source, db_path)
+    app = _app(db_path, lang, tmp_path)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps(*SCREENS[screen](ids)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_first_run(snap_compare: Any, tmp_path: Path, lang: str) -> None:
+    db_path = tmp_path / "empty.db"
+    app = _app(db_path, lang, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps())
