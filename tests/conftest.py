@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from termcrm import i18n
 from termcrm.services import org
 from termcrm.services.actor import Actor
 from termcrm.store import migrate
@@ -90,6 +91,13 @@ def _truncate_all(url: str) -> None:
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
         )
     db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """The interface language is process-wide: a test that switches it must not leak."""
+    yield
+    i18n.use("en", "UTC")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -20,12 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    yield
-    i18n.use("en", "UTC")
-
-
 def test_every_string_is_translated_into_russian_and_chinese():
     out = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "catalogs.py"), "--check"],

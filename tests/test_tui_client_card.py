@@ -339,7 +339,7 @@ def test_edit_add_contact_and_log_come_back_to_a_fresh_card(
         await pilot.press("l")
         quick = app.screen
         assert isinstance(quick, stand_ins["QuickLogScreen"])
-        assert quick.args == (world.parent_id,)
+        assert quick.args == (world.parent_id, None)  # the client, no contact
         with world.db.write() as s:
             journal.log_interaction(
                 s, world.admin, kind="meeting", client_id=world.parent_id, purpose="visit"

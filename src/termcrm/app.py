@@ -40,6 +40,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 SECTIONS = ("clients", "contacts", "journal", "trash")
+# Textual's own label of the ctrl+p key in the footer, translated with the app's keys
+PALETTE = N_("palette")
 
 
 @dataclass
@@ -238,9 +240,11 @@ class TermCrmApp(App[None]):
     def action_quick_log(self, client_id: int | None = None) -> None:
         from termcrm.screens.quick_log import QuickLogScreen
 
+        contact_id = None
         if client_id is None:
             client_id = getattr(self.screen, "current_client_id", None)
-        self.push_screen(QuickLogScreen(client_id=client_id))
+            contact_id = getattr(self.screen, "current_contact_id", None)
+        self.push_screen(QuickLogScreen(client_id=client_id, contact_id=contact_id))
 
     def action_language(self) -> None:
         from termcrm.screens.language import LanguageScreen

@@ -134,7 +134,7 @@ def _first(items: list[Any], text: Callable[[Any], str]) -> str:
 
 def contact_columns() -> list[Column[ContactOut]]:
     return [
-        Column("name", _("Name"), lambda c: c.full_name, min_width=12, weight=3),
+        Column("name", _("Full name"), lambda c: c.full_name, min_width=12, weight=3),
         Column("position", _("Position"), lambda c: c.position, min_width=8, weight=2),
         Column("phone", _("Phone"), lambda c: _first(c.phones, lambda p: p.raw), width=19),
         Column("email", _("Email"), lambda c: _first(c.emails, lambda e: e.address), weight=2),
@@ -219,7 +219,7 @@ def overview(data: CardData) -> RenderableType:
             grid.add_row(Text(label), Text(value))
 
     section(
-        _("Contacts"),
+        _("Contact details"),
         [
             *[
                 (

@@ -41,7 +41,7 @@ def client_columns() -> list[Column[ClientRow]]:
     return [
         Column("name", _("Name"), lambda r: r.name, min_width=14, weight=3, sort="name"),
         Column("group", _("Group"), lambda r: r.group, min_width=6, sort="group"),
-        Column("status", _("Status"), lambda r: value_label(r.status), width=9, sort="status"),
+        Column("status", _("Status"), lambda r: value_label(r.status), min_width=8, sort="status"),
         Column("city", _("City"), lambda r: r.city, min_width=6, sort="city"),
         Column("owner", _("Owner"), lambda r: r.owner, min_width=6),
         Column("last", _("Last contact"), lambda r: fmt_date(r.last_interaction_at), width=10),

@@ -26,6 +26,7 @@ from termcrm.services import clients, contacts
 from termcrm.services.dto import ClientOut, ContactOut
 from termcrm.services.errors import Conflict, Invalid
 from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.widgets.form_fields import split_items
 from termcrm.widgets.labels import field_label
 from termcrm.widgets.top_bar import TopBar
 
@@ -34,11 +35,6 @@ FIELDS = ("full_name", "position", "phones", "emails", "birthday", "character_no
 MULTILINE = ("character_notes", "notes")
 LIST_FIELDS = ("phones", "emails")
 EXAMPLE_DAY = date(1985, 12, 31)
-
-
-def split_list(text: str) -> list[str]:
-    """Several phones or emails typed in one line, separated by commas or semicolons."""
-    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
 def parse_birthday(text: str) -> date | None:
@@ -212,7 +208,7 @@ class ContactFormScreen(CrmScreen[int | None]):
         data: dict[str, Any] = {}
         for field, text in texts.items():
             if field in LIST_FIELDS:
-                data[field] = split_list(text)
+                data[field] = split_items(text)
             elif field == "birthday":
                 data[field] = parse_birthday(text)  # ValueError: shown under the field
             else:

@@ -47,7 +47,7 @@ def date_width() -> int:
 
 def contact_columns() -> list[Column[ContactOut]]:
     return [
-        Column("name", _("Name"), lambda c: c.full_name, min_width=14, weight=3),
+        Column("name", _("Full name"), lambda c: c.full_name, min_width=14, weight=3),
         Column("position", _("Position"), lambda c: c.position, min_width=8, weight=2),
         Column("client", _("Client"), lambda c: c.client, min_width=10, weight=2),
         Column("phone", _("Phone"), first_phone, width=17),

@@ -76,9 +76,10 @@ class QuickLogScreen(CrmModal[Logged | None]):
         Binding("l", "already_open", show=False, id="quick_log"),
     ]
 
-    def __init__(self, client_id: int | None = None) -> None:
+    def __init__(self, client_id: int | None = None, contact_id: int | None = None) -> None:
         super().__init__()
         self.client_id = client_id
+        self.contact_id = contact_id  # preselected when it belongs to the client
         self.opened_at = datetime.now(UTC).replace(second=0, microsecond=0)
         self.when_text = fmt_datetime(self.opened_at)
         local = self.opened_at.astimezone(i18n.zone())
@@ -196,6 +197,8 @@ class QuickLogScreen(CrmModal[Logged | None]):
                 picker.set_client(client_id, known)
             contact = self.query_one("#contact", Select)
             contact.set_options([(p.full_name, p.id) for p in people])
+            if self.contact_id is not None and any(p.id == self.contact_id for p in people):
+                contact.value = self.contact_id
 
         def failed(error: Exception) -> bool:
             picker = self.query_one(ClientPicker)

@@ -7,7 +7,6 @@ list is keyset-paged like the card file, so a large trash costs what a page does
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from typing import ClassVar
 
@@ -70,12 +69,7 @@ class TrashScreen(CrmScreen[None]):
         return self.query_one("#trash", VirtualTable)
 
     def on_mount(self) -> None:
-        table = self.table
-        # Enter restores here (r shows in the footer); the table's "Open" would mislead
-        table._bindings.key_to_bindings["enter"] = [
-            replace(b, show=False) for b in table._bindings.key_to_bindings.get("enter", [])
-        ]
-        table.focus()
+        self.table.focus()  # Enter restores here too (r shows in the footer)
         self.load()
 
     def on_screen_resume(self) -> None:

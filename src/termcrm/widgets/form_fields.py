@@ -43,11 +43,11 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from termcrm.widgets.client_picker import ClientPicker
 from termcrm.widgets.labels import field_label
 
-_SEPARATORS = re.compile(r"[,;\n]")
+_SEPARATORS = re.compile(r"[,;\n，；、]")  # full-width ones too, as typed in Chinese
 
 
 def split_items(text: str) -> list[str]:
-    """The items of a list typed in one box: one per line, or separated by , or ;"""
+    """The items of a list typed in one box: one per line, or separated by , or ; (or ， ；)"""
     return [item.strip() for item in _SEPARATORS.split(text or "") if item.strip()]
 
 

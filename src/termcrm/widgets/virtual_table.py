@@ -71,7 +71,7 @@ class VirtualTable(ScrollView, Generic[Item], can_focus=True):
         Binding("pagedown", "page(1)", show=False),
         Binding("home", "edge(0)", show=False),
         Binding("end", "edge(1)", show=False),
-        Binding("enter", "choose", N_("Open"), id="table.open"),
+        Binding("enter", "choose", N_("Open"), show=False, id="table.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "virtual-table--header",
