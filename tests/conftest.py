@@ -25,6 +25,7 @@ from termcrm.services import org
 from termcrm.services.actor import Actor
 from termcrm.store import migrate
 from termcrm.store.engine import Database
+from tui_helpers import TuiDb
 
 PG_URL = os.environ.get(
     "TERMCRM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -130,3 +131,31 @@ def admin(db: Database) -> Actor:
     """The first user of an empty database, who becomes its admin."""
     with db.write() as s:
         return org.resolve_actor(s, "admin")
+
+
+# -- the TUI's pilot tests -------------------------------------------------------------------
+
+
+@pytest.fixture
+def tui_db(sqlite_template: Path, tmp_path: Path) -> Iterator[TuiDb]:
+    """An empty migrated SQLite database of the test's own, with its admin."""
+    path = tmp_path / "termcrm.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(str(path))
+    with db.write() as s:
+        admin = org.resolve_actor(s, "admin")
+    yield TuiDb(str(path), db, admin, tmp_path / "ui.json")
+    db.dispose()
+
+
+@pytest.fixture
+def plain_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """English, UTC, and no config file of the machine running the tests (the language
+    goes back to English afterwards: ``english_afterwards``)."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "none.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("TERMCRM_LOCALE", "en")
+    monkeypatch.setenv("TERMCRM_TIMEZONE", "UTC")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("TERMCRM_CONFIG", str(config / "none.toml"))

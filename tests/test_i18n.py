@@ -103,3 +103,17 @@ def test_a_shown_time_reads_back_as_the_same_moment(lang: str):
 def test_an_unreadable_time_is_refused():
     with pytest.raises(ValueError):
         i18n.parse_local_datetime("next tuesday")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "zh"])
+def test_relative_times_as_in_the_shell(lang: str):
+    i18n.use(lang, "Europe/Moscow")
+    now = datetime.now(UTC)
+    tomorrow = i18n.parse_local_datetime("tomorrow")
+    assert i18n.local(tomorrow).hour == 9
+    assert (i18n.local(tomorrow).date() - i18n.local(now).date()).days == 1
+    assert i18n.local(i18n.parse_local_datetime("завтра 15:30")).hour == 15
+    assert i18n.local(i18n.parse_local_datetime("明天")).date() == i18n.local(tomorrow).date()
+    in_two_hours = i18n.parse_local_datetime("+2h")
+    assert 7100 < (in_two_hours - now).total_seconds() < 7300
+    assert abs((i18n.parse_local_datetime("now") - now).total_seconds()) < 90

@@ -241,3 +241,12 @@ def test_the_migrated_schema_matches_the_tables(fresh_db: Database):
         return False
 
     assert [d for d in diffs if not ours(d)] == []
+
+
+def test_the_head_read_from_the_scripts_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from termcrm.store import migrate
+
+    script = ScriptDirectory.from_config(migrate._config())
+    assert migrate.head_revision() == script.get_current_head()

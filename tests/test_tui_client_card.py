@@ -8,15 +8,9 @@ which ids, and that it reads itself again when they close.
 
 from __future__ import annotations
 
-import asyncio
 import io
-import shutil
-import sys
-import types
-from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,33 +22,25 @@ from textual.widgets import Static, TabbedContent
 from termcrm.app import TermCrmApp, make_app
 from termcrm.config import Settings
 from termcrm.screens.client_card import ClientCardScreen
-from termcrm.services import clients, contacts, custom_fields, deals, journal, org, tasks
-from termcrm.services.actor import Actor
+from termcrm.services import clients, contacts, custom_fields, deals, journal, tasks
 from termcrm.services.errors import NotFound
-from termcrm.store.engine import Database
 from termcrm.widgets.dialogs import ConfirmDialog, ErrorDialog
+from tui_helpers import Scenario, Stand, TuiDb, run_app, settle, stand_in
+from tui_helpers import rows as table_rows
 
 
 @dataclass
-class World:
-    url: str
-    db: Database
-    admin: Actor
+class World(TuiDb):
     parent_id: int
     branch_id: int
     contact_id: int
-    state: Path
 
 
 @pytest.fixture
-def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
+def world(tui_db: TuiDb) -> World:
     """A parent client with everything on it, and one branch."""
-    path = tmp_path / "card.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(str(path))
-    with db.write() as s:
-        admin = org.resolve_actor(s, "admin")
-    with db.write() as s:
+    admin = tui_db.admin
+    with tui_db.db.write() as s:
         custom_fields.define_field(s, admin, key="segment", kind="text", label="Segment")
         parent = clients.create_client(
             s,
@@ -103,8 +89,7 @@ def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
             client_id=parent.id,
         )
         deals.add_deal(s, admin, title="Spring order", client_id=parent.id, amount="125000")
-    yield World(str(path), db, admin, parent.id, branch.id, contact.id, tmp_path / "ui.json")
-    db.dispose()
+    return World(**vars(tui_db), parent_id=parent.id, branch_id=branch.id, contact_id=contact.id)
 
 
 def app_for(world: World) -> TermCrmApp:
@@ -114,30 +99,13 @@ def app_for(world: World) -> TermCrmApp:
     return app
 
 
-async def settle(app: TermCrmApp, pilot: Pilot[None]) -> None:
-    """Until every service call, and every call its answer started, has come back."""
-    quiet = 0
-    for _ in range(20):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        quiet = 0 if app.workers else quiet + 1
-        if quiet == 2:
-            return
-
-
-def run(world: World, body: Callable[[TermCrmApp, Pilot[None]], Awaitable[None]]) -> None:
-    async def main() -> None:
-        app = app_for(world)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            await body(app, pilot)
-
-    asyncio.run(main())
+def run(world: World, body: Scenario) -> None:
+    run_app(app_for(world), body)
 
 
 async def open_card(app: TermCrmApp, pilot: Pilot[None], client_id: int) -> ClientCardScreen:
     await app.push_screen(ClientCardScreen(client_id))
-    await settle(app, pilot)
+    await settle(pilot)
     assert isinstance(app.screen, ClientCardScreen)
     return app.screen
 
@@ -154,43 +122,25 @@ def text_of(screen: Screen[Any], selector: str) -> str:
 
 
 def rows(card: ClientCardScreen, key: str) -> list[Any]:
-    table = card.table(key)
-    assert table.source is not None
-    return [table.source.get(i) for i in range(table.source.total)]
+    return table_rows(card.table(key))
 
 
 def tab_label(card: ClientCardScreen, key: str) -> str:
     return card.query_one(TabbedContent).get_tab(key).label.plain
 
 
-class Stand(Screen[Any]):
-    """Stands for a screen another module provides; remembers what it was given."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__()
-        self.args = (*args, *kwargs.values())
-
-    def done(self, result: Any) -> None:
-        """Close as the real screen does when the user saves (or cancels: None)."""
-        self.dismiss(result)
-
-
 @pytest.fixture
 def stand_ins(monkeypatch: pytest.MonkeyPatch) -> dict[str, type[Stand]]:
     """Stand-ins for the forms, the contact card and the quick log."""
-    made: dict[str, type[Stand]] = {}
-    for module, name in (
-        ("client_form", "ClientFormScreen"),
-        ("contact_form", "ContactFormScreen"),
-        ("contact_card", "ContactCardScreen"),
-        ("quick_log", "QuickLogScreen"),
-    ):
-        cls = type(name, (Stand,), {})
-        mod = types.ModuleType(f"termcrm.screens.{module}")
-        setattr(mod, name, cls)
-        monkeypatch.setitem(sys.modules, f"termcrm.screens.{module}", mod)
-        made[name] = cls
-    return made
+    return {
+        name: stand_in(monkeypatch, module, name)
+        for module, name in (
+            ("client_form", "ClientFormScreen"),
+            ("contact_form", "ContactFormScreen"),
+            ("contact_card", "ContactCardScreen"),
+            ("quick_log", "QuickLogScreen"),
+        )
+    }
 
 
 def test_header_and_every_tab(world: World) -> None:
@@ -262,7 +212,7 @@ def test_branches_are_navigable(world: World) -> None:
         await pilot.press("right")
         assert app.focused is parent.table("branches")
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         branch = app.screen
         assert isinstance(branch, ClientCardScreen) and branch.client_id == world.branch_id
         head = text_of(branch, "#card-header")
@@ -275,11 +225,11 @@ def test_branches_are_navigable(world: World) -> None:
         branch.query_one(TabbedContent).active = "branches"
         await pilot.pause()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ClientCardScreen)
         assert app.screen.client_id == world.parent_id
         await pilot.press("escape", "escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is parent
 
     run(world, body)
@@ -288,7 +238,7 @@ def test_branches_are_navigable(world: World) -> None:
 def test_enter_in_the_card_file_opens_the_card(world: World) -> None:
     async def body(app: TermCrmApp, pilot: Pilot[None]) -> None:
         await pilot.press("enter")  # the first client by name: the parent
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ClientCardScreen)
         assert app.screen.client_id == world.parent_id
         assert "Ромашка Holding" in text_of(app.screen, "#card-header")
@@ -313,7 +263,7 @@ def test_edit_add_contact_and_log_come_back_to_a_fresh_card(
                 s, world.admin, world.parent_id, version=1, changes={"name": "Ромашка Group"}
             )
         form.done(world.parent_id)
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is card
         head = text_of(card, "#card-header")
         assert "Ромашка Group" in head and "v2" in head
@@ -325,7 +275,7 @@ def test_edit_add_contact_and_log_come_back_to_a_fresh_card(
         with world.db.write() as s:
             new = contacts.create_contact(s, world.admin, world.parent_id, {"full_name": "Boris"})
         contact_form.done(new.id)
-        await settle(app, pilot)
+        await settle(pilot)
         assert card.query_one(TabbedContent).active == "contacts"
         assert [c.full_name for c in rows(card, "contacts")] == ["Anna Lebedeva", "Boris"]
         assert tab_label(card, "contacts") == "Contacts (2)"
@@ -334,7 +284,7 @@ def test_edit_add_contact_and_log_come_back_to_a_fresh_card(
         assert isinstance(app.screen, stand_ins["ContactCardScreen"])
         assert app.screen.args == (world.contact_id,)
         app.pop_screen()
-        await settle(app, pilot)
+        await settle(pilot)
 
         await pilot.press("l")
         quick = app.screen
@@ -345,7 +295,7 @@ def test_edit_add_contact_and_log_come_back_to_a_fresh_card(
                 s, world.admin, kind="meeting", client_id=world.parent_id, purpose="visit"
             )
         quick.done(None)
-        await settle(app, pilot)
+        await settle(pilot)
         assert [i.purpose for i in rows(card, "journal")] == ["visit", "price list"]
 
     run(world, body)
@@ -357,10 +307,10 @@ def test_delete_asks_then_closes_the_card(world: World) -> None:
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ClientCardScreen)
         await pilot.press("d", "y")
-        await settle(app, pilot)
+        await settle(pilot)
         assert type(app.screen).__name__ == "ClientsScreen"
         with world.db.read() as s, pytest.raises(NotFound):
             clients.get_client(s, world.admin, world.parent_id)
@@ -376,11 +326,11 @@ def test_delete_of_a_changed_client_is_refused_and_the_card_reloads(world: World
                 s, world.admin, world.parent_id, version=1, changes={"city": "Тверь"}
             )
         await pilot.press("d", "y")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ErrorDialog)
         assert "was changed" in app.screen.message
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is card
         assert "Тверь" in text_of(card, "#card-header")
         with world.db.read() as s:
@@ -392,7 +342,7 @@ def test_delete_of_a_changed_client_is_refused_and_the_card_reloads(world: World
 def test_a_missing_client_shows_why_and_leaves(world: World) -> None:
     async def body(app: TermCrmApp, pilot: Pilot[None]) -> None:
         await app.push_screen(ClientCardScreen(987654))
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ErrorDialog)
         assert "987654" in app.screen.message
         assert not any(isinstance(s, ClientCardScreen) for s in app.screen_stack)
@@ -421,14 +371,14 @@ def test_journal_pages_and_reload(world: World) -> None:
         first = card.table("journal").current
         assert first is not None and first.purpose == "price list"  # newest first
         await pilot.press("end")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("end")
-        await settle(app, pilot)
+        await settle(pilot)
         assert tab_label(card, "journal") == "Journal (61)"
         last = card.table("journal").current
         assert last is not None and last.purpose == "mail 0"
         await pilot.press("ctrl+r")
-        await settle(app, pilot)
+        await settle(pilot)
         assert card.table("journal").cursor == 60  # where it was
 
     run(world, body)
@@ -440,7 +390,7 @@ def test_loading_shows_until_the_data_arrives(world: World) -> None:
         await app.push_screen(card)
         assert "Loading" in text_of(card, "#card-header")
         assert card.table("contacts").empty_text.startswith("Loading")
-        await settle(app, pilot)
+        await settle(pilot)
         assert "Ромашка Holding" in text_of(card, "#card-header")
 
     run(world, body)

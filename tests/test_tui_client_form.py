@@ -7,47 +7,33 @@ termcrm.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select, Static
 
-from termcrm.app import TermCrmApp, make_app
+from termcrm.app import TermCrmApp
 from termcrm.screens.client_filter import ClientFilterScreen
 from termcrm.screens.client_form import ClientFormScreen
 from termcrm.services import clients, custom_fields, org
 from termcrm.services.actor import Actor
-from termcrm.store.engine import Database
 from termcrm.widgets.conflict_dialog import ConflictDialog
 from termcrm.widgets.dialogs import ErrorDialog
 from termcrm.widgets.form_fields import FormField
-
-SIZE = (80, 24)
+from tui_helpers import Scenario, TuiDb, run_app, tui_app, until
 
 
 @dataclass
-class World:
-    url: str
-    db: Database
-    admin: Actor
+class World(TuiDb):
     petr: Actor
     client_id: int
-    state: Path
 
 
 @pytest.fixture
-def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "form.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(str(path))
-    with db.write() as s:
-        admin = org.resolve_actor(s, "admin")
+def world(tui_db: TuiDb) -> World:
+    db, admin = tui_db.db, tui_db.admin
     with db.write() as s:
         org.add_user(s, admin, "petr", role="director", department=None, full_name="Пётр Иванов")
         custom_fields.define_field(s, admin, key="segment", kind="text", label="Segment")
@@ -66,28 +52,17 @@ def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
         clients.create_client(s, admin, {"name": "Globex", "status": "lead", "city": "Austin"})
     with db.read() as s:
         petr = org.actor_by_login(s, "petr")
-    yield World(str(path), db, admin, petr, client.id, tmp_path / "ui.json")
-    db.dispose()
-
-
-async def _until(pilot: Pilot[Any], check: Callable[[], Any], timeout: float = 3.0) -> None:
-    """Pause until ``check()`` is true (service calls run in worker threads)."""
-    waited = 0.0
-    while not check():
-        if waited >= timeout:
-            raise AssertionError("the screen did not get there in time")
-        await pilot.pause(0.02)
-        waited += 0.02
+    return World(**vars(tui_db), petr=petr, client_id=client.id)
 
 
 async def _open_form(
     app: TermCrmApp, pilot: Pilot[Any], client_id: int | None
 ) -> tuple[ClientFormScreen, list[int | None]]:
-    await _until(pilot, lambda: app.connection is not None)
+    await until(pilot, lambda: app.connection is not None)
     results: list[int | None] = []
     form = ClientFormScreen(client_id)
     app.push_screen(form, results.append)
-    await _until(pilot, lambda: form.loaded is not None and not form.query_one("#form").disabled)
+    await until(pilot, lambda: form.loaded is not None and not form.query_one("#form").disabled)
     await pilot.pause()
     return form, results
 
@@ -106,17 +81,8 @@ def _value(form: ClientFormScreen, field: str) -> str:
     return form.query_one(f"#f-{field}", Input).value
 
 
-def _run(
-    world: World,
-    body: Callable[[TermCrmApp, Pilot[Any]], Awaitable[None]],
-    login: str = "admin",
-) -> None:
-    async def main() -> None:
-        app = make_app(world.url, login=login, state_path=world.state)
-        async with app.run_test(size=SIZE) as pilot:
-            await body(app, pilot)
-
-    asyncio.run(main())
+def _run(world: World, body: Scenario, login: str = "admin") -> None:
+    run_app(tui_app(world.url, world.state, login=login), body, settled=False)
 
 
 def test_create_a_client_with_the_form(world: World) -> None:
@@ -134,7 +100,7 @@ def test_create_a_client_with_the_form(world: World) -> None:
         form.query_one("#f-custom-segment", Input).value = "retail"
         form.query_one("#f-status", Select).value = "prospect"
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: bool(results))
+        await until(pilot, lambda: bool(results))
         assert not isinstance(app.screen, ClientFormScreen)
         client_id = results[0]
         assert client_id is not None
@@ -159,7 +125,7 @@ def test_edit_shows_each_error_under_its_field_and_keeps_what_was_typed(world: W
         _set(form, "phones", "12")
         _set(form, "legal_name", "Acme Supplies LLC")
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: bool(_error(form, "tax_id")))
+        await until(pilot, lambda: bool(_error(form, "tax_id")))
         assert "7707083894" in _error(form, "tax_id")
         assert "bad@@mail" in _error(form, "emails")
         assert "'12'" in _error(form, "phones")
@@ -177,7 +143,7 @@ def test_edit_shows_each_error_under_its_field_and_keeps_what_was_typed(world: W
         _set(form, "phones", "+7 495 123-45-67")
         assert set(form.changes()) == {"emails", "tax_id", "legal_name"}
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: bool(results))
+        await until(pilot, lambda: bool(results))
         assert results == [world.client_id]
         with world.db.read() as s:
             out = clients.get_client(s, world.admin, world.client_id)
@@ -204,7 +170,7 @@ async def _conflict(app: TermCrmApp, pilot: Pilot[Any], world: World) -> ClientF
     _set(form, "name", "Acme Supplies Group")
     form.query_one("#f-status", Select).value = "lost"
     await pilot.press("ctrl+s")
-    await _until(pilot, lambda: isinstance(app.screen, ConflictDialog))
+    await until(pilot, lambda: isinstance(app.screen, ConflictDialog))
     dialog = app.screen
     assert isinstance(dialog, ConflictDialog)
     shown = " ".join(str(w.content) for w in dialog.query(Static))
@@ -218,7 +184,7 @@ def test_conflict_reload_shows_the_current_version(world: World) -> None:
     async def body(app: TermCrmApp, pilot: Pilot[Any]) -> None:
         form = await _conflict(app, pilot, world)
         await pilot.press("r")
-        await _until(pilot, lambda: form.version == 2)
+        await until(pilot, lambda: form.version == 2)
         assert app.screen is form
         assert _value(form, "city") == "Salem"
         assert _value(form, "name") == "Acme Supplies"  # my edit is dropped
@@ -234,7 +200,7 @@ def test_conflict_keep_editing_puts_my_changes_over_theirs(world: World) -> None
     async def body(app: TermCrmApp, pilot: Pilot[Any]) -> None:
         form = await _conflict(app, pilot, world)
         await pilot.press("k")
-        await _until(pilot, lambda: form.version == 2)
+        await until(pilot, lambda: form.version == 2)
         # their city comes in (I did not touch it); my name and status stay
         assert _value(form, "city") == "Salem"
         assert _value(form, "name") == "Acme Supplies Group"
@@ -243,7 +209,7 @@ def test_conflict_keep_editing_puts_my_changes_over_theirs(world: World) -> None
         with world.db.read() as s:
             assert clients.get_client(s, world.admin, world.client_id).status == "loyal"
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: app.screen is not form)
+        await until(pilot, lambda: app.screen is not form)
         with world.db.read() as s:
             out = clients.get_client(s, world.admin, world.client_id)
         assert (out.name, out.city, out.status, out.version) == (
@@ -269,7 +235,7 @@ def test_escape_asks_before_dropping_changes(world: World) -> None:
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("y")
-        await _until(pilot, lambda: bool(results))
+        await until(pilot, lambda: bool(results))
         assert results == [None]
 
     _run(world, body)
@@ -280,16 +246,16 @@ def test_filter_dialog_applies_a_status(world: World) -> None:
         def status_line() -> str:
             return str(app.screen.query_one("#status", Static).content)
 
-        await _until(pilot, lambda: "2 clients" in status_line())
+        await until(pilot, lambda: "2 clients" in status_line())
         await pilot.press("f")
-        await _until(pilot, lambda: isinstance(app.screen, ClientFilterScreen))
+        await until(pilot, lambda: isinstance(app.screen, ClientFilterScreen))
         dialog = app.screen
         assert isinstance(dialog, ClientFilterScreen)
         status = dialog.query_one("#status", Select)
-        await _until(pilot, lambda: "active" in [v for _p, v in status._options])
+        await until(pilot, lambda: "active" in [v for _p, v in status._options])
         status.value = "active"
         await pilot.press("enter")
-        await _until(pilot, lambda: "status: active" in status_line())
+        await until(pilot, lambda: "status: active" in status_line())
         assert status_line().startswith("1 client")
 
     _run(world, body)
@@ -311,7 +277,7 @@ def test_a_refusal_shows_the_reason_and_keeps_the_form(world: World) -> None:
             )
         _set(form, "city", "Kazan")
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
         assert "belongs to admin" in str(app.screen.query_one(".dialog-body", Static).content)
         await pilot.press("escape")
         await pilot.pause()

@@ -5,47 +5,37 @@ Pilot tests on a SQLite copy of the migrated template, at 80x24.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static
 
-from termcrm.app import TermCrmApp, make_app
+from termcrm.app import TermCrmApp
 from termcrm.screens.contact_card import ContactCardScreen
-from termcrm.screens.contact_form import ConflictDialog, ContactFormScreen, parse_birthday
+from termcrm.screens.contact_form import ContactFormScreen, parse_birthday
 from termcrm.screens.contacts import ContactsScreen
 from termcrm.services import clients, contacts, journal, org
 from termcrm.services.actor import Actor
+from termcrm.services.dto import ContactOut
 from termcrm.store.engine import Database
+from termcrm.widgets.conflict_dialog import ConflictDialog
 from termcrm.widgets.dialogs import ConfirmDialog
+from tui_helpers import Scenario, TuiDb, run_app, settle, tui_app
 
 LOGIN = "admin"
 
 
 @pytest.fixture
-def db_path(sqlite_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "termcrm.db"
-    shutil.copy(sqlite_template, target)
-    return target
+def db(tui_db: TuiDb) -> Database:
+    """The test's own SQLite database (not the parametrised one of conftest)."""
+    return tui_db.db
 
 
 @pytest.fixture
-def db(db_path: Path) -> Any:
-    database = Database(str(db_path))
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def admin(db: Database) -> Actor:
-    with db.write() as s:
-        return org.resolve_actor(s, LOGIN)
+def admin(tui_db: TuiDb) -> Actor:
+    return tui_db.admin
 
 
 @pytest.fixture
@@ -54,25 +44,8 @@ def client_id(db: Database, admin: Actor) -> int:
         return clients.create_client(s, admin, {"name": "ООО «Ромашка»"}).id
 
 
-async def settle(app: TermCrmApp, pilot: Pilot[Any], delay: float = 0.0) -> None:
-    """Let service calls finish and their answers be shown (answers may start new calls)."""
-    if delay:
-        await pilot.pause(delay)
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def run(
-    db_path: Path, tmp_path: Path, scenario: Callable[[TermCrmApp, Pilot[Any]], Awaitable[None]]
-) -> None:
-    async def main() -> None:
-        app = make_app(str(db_path), login=LOGIN, state_path=tmp_path / "ui.json")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            await scenario(app, pilot)
-
-    asyncio.run(main())
+def run(tui_db: TuiDb, scenario: Scenario) -> None:
+    run_app(tui_app(tui_db.url, tui_db.state, login=LOGIN), scenario)
 
 
 def texts(screen: Any) -> dict[str, str]:
@@ -89,13 +62,13 @@ def error_of(screen: Any, field: str) -> str:
 
 
 def test_add_contact_through_form(
-    db: Database, db_path: Path, tmp_path: Path, admin: Actor, client_id: int
+    db: Database, tui_db: TuiDb, admin: Actor, client_id: int
 ) -> None:
     results: list[int | None] = []
 
     async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
         await app.push_screen(ContactFormScreen(client_id), results.append)
-        await settle(app, pilot)
+        await settle(pilot)
         form = app.screen
         assert isinstance(form, ContactFormScreen)
         assert "Ромашка" in str(form.query_one("#title", Label).render())
@@ -105,13 +78,13 @@ def test_add_contact_through_form(
         form.query_one("#field-emails", Input).value = "petrov@@romashka"
         form.query_one("#field-birthday", Input).value = "not a day"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         # the unparseable birthday is caught in the form, before any service call
         assert "not a date" in error_of(form, "birthday")
         assert app.focused is form.query_one("#field-birthday", Input)
         form.query_one("#field-birthday", Input).value = "1980-03-07"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         # the service refused the email: the message under the field, the text kept
         assert app.screen is form and not results
         assert "petrov@@romashka" in error_of(form, "emails")
@@ -121,11 +94,11 @@ def test_add_contact_through_form(
         assert app.focused is form.query_one("#field-emails", Input)
         form.query_one("#field-emails", Input).value = "petrov@romashka.ru"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert results and results[0] is not None
         assert not isinstance(app.screen, ContactFormScreen)
 
-    run(db_path, tmp_path, scenario)
+    run(tui_db, scenario)
     with db.read() as s:
         made = contacts.get_contact(s, admin, results[0] or 0)
     assert made.full_name == "Петров Пётр" and made.client_id == client_id
@@ -134,8 +107,32 @@ def test_add_contact_through_form(
     assert made.phones[0].e164 == "+74951234567"
 
 
+async def conflict(
+    app: TermCrmApp,
+    pilot: Pilot[Any],
+    db: Database,
+    contact: ContactOut,
+    by: Actor,
+    theirs: dict[str, str],
+    position: str,
+) -> tuple[ContactFormScreen, ConflictDialog]:
+    """The form of ``contact`` open, ``by`` saves ``theirs`` meanwhile, the form saves
+    ``position``: the form and the conflict dialog over it."""
+    await app.push_screen(ContactFormScreen(contact.client_id, contact.id))
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, ContactFormScreen)
+    with db.write() as s:  # somebody else saves first
+        contacts.update_contact(s, by, contact.id, version=contact.version, changes=theirs)
+    form.query_one("#field-position", Input).value = position
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert isinstance(app.screen, ConflictDialog)
+    return form, app.screen
+
+
 def test_edit_conflict_shows_their_change_and_reloads(
-    db: Database, db_path: Path, tmp_path: Path, admin: Actor, client_id: int
+    db: Database, tui_db: TuiDb, admin: Actor, client_id: int
 ) -> None:
     with db.write() as s:
         contact = contacts.create_contact(
@@ -145,62 +142,58 @@ def test_edit_conflict_shows_their_change_and_reloads(
         other = org.actor_by_login(s, "boris")
 
     async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
-        await app.push_screen(ContactFormScreen(client_id, contact.id))
-        await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, ContactFormScreen)
-        assert texts(form)["position"] == "Бухгалтер"
-        with db.write() as s:  # somebody else saves first
-            contacts.update_contact(
-                s, other, contact.id, version=contact.version, changes={"notes": "VIP"}
-            )
-        form.query_one("#field-position", Input).value = "Главный бухгалтер"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ConflictDialog)
-        assert "VIP" in str(dialog.body())
+        form, dialog = await conflict(
+            app, pilot, db, contact, other, {"notes": "VIP"}, "Главный бухгалтер"
+        )
+        assert form.original["position"] == "Бухгалтер"
+        assert dialog.texts is not None and "VIP" in str(dialog.texts.describe())
         await pilot.press("k")  # keep editing: my position stays, their notes come in
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is form
         assert texts(form)["position"] == "Главный бухгалтер"
         assert texts(form)["notes"] == "VIP"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is not form
 
-    run(db_path, tmp_path, scenario)
+    run(tui_db, scenario)
     with db.read() as s:
         saved = contacts.get_contact(s, admin, contact.id)
     assert (saved.position, saved.notes) == ("Главный бухгалтер", "VIP")
 
 
 def test_conflict_reload_takes_their_version(
-    db: Database, db_path: Path, tmp_path: Path, admin: Actor, client_id: int
+    db: Database, tui_db: TuiDb, admin: Actor, client_id: int
 ) -> None:
     with db.write() as s:
         contact = contacts.create_contact(s, admin, client_id, {"full_name": "Сидоров Олег"})
 
     async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
-        await app.push_screen(ContactFormScreen(client_id, contact.id))
-        await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, ContactFormScreen)
-        with db.write() as s:
-            contacts.update_contact(
-                s, admin, contact.id, version=contact.version, changes={"position": "CEO"}
-            )
-        form.query_one("#field-position", Input).value = "CFO"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ConflictDialog)
+        form, _dialog = await conflict(app, pilot, db, contact, admin, {"position": "CEO"}, "CFO")
         await pilot.press("r")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is form and texts(form)["position"] == "CEO"
 
-    run(db_path, tmp_path, scenario)
+    run(tui_db, scenario)
     with db.read() as s:
         assert contacts.get_contact(s, admin, contact.id).position == "CEO"
+
+
+def test_conflict_escape_keeps_editing(
+    db: Database, tui_db: TuiDb, admin: Actor, client_id: int
+) -> None:
+    """In the contact form, Escape in the conflict dialog keeps what was typed (like k)."""
+    with db.write() as s:
+        contact = contacts.create_contact(s, admin, client_id, {"full_name": "Сидоров Олег"})
+
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        form, _dialog = await conflict(app, pilot, db, contact, admin, {"notes": "VIP"}, "CFO")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is form
+        assert (texts(form)["position"], texts(form)["notes"]) == ("CFO", "VIP")
+
+    run(tui_db, scenario)
 
 
 # -- the section, the card -----------------------------------------------------------------------
@@ -230,12 +223,10 @@ def petrov(db: Database, admin: Actor, client_id: int) -> int:
     return person.id
 
 
-def test_section_search_and_card_history(
-    db_path: Path, tmp_path: Path, client_id: int, petrov: int
-) -> None:
+def test_section_search_and_card_history(tui_db: TuiDb, client_id: int, petrov: int) -> None:
     async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
         await pilot.press("2")
-        await settle(app, pilot)
+        await settle(pilot)
         section = app.screen
         assert isinstance(section, ContactsScreen)
         table = section.table
@@ -250,13 +241,13 @@ def test_section_search_and_card_history(
         assert app.focused is section.query_one("#search", Input)
         section.query_one("#search", Input).value = "ПЁТР"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert table.source.total == 1
         assert table.current is not None and table.current.id == petrov
         assert app.focused is table
         # the card: details and the history of interactions with this person only
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         card = app.screen
         assert isinstance(card, ContactCardScreen)
         assert str(card.query_one("#title", Label).render()) == "Петров Пётр"
@@ -267,41 +258,39 @@ def test_section_search_and_card_history(
         assert history.source is not None and history.source.total == 1
         assert history.current is not None and history.current.purpose == "Обсудили поставку"
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is section
 
-    run(db_path, tmp_path, scenario)
+    run(tui_db, scenario)
 
 
-def test_card_edit_and_delete(
-    db: Database, db_path: Path, tmp_path: Path, admin: Actor, petrov: int
-) -> None:
+def test_card_edit_and_delete(db: Database, tui_db: TuiDb, admin: Actor, petrov: int) -> None:
     async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
         below = app.screen
         await app.push_screen(ContactCardScreen(petrov))
-        await settle(app, pilot)
+        await settle(pilot)
         card = app.screen
         assert isinstance(card, ContactCardScreen)
         # edit from the card; back on the card with the change
         await pilot.press("e")
-        await settle(app, pilot)
+        await settle(pilot)
         form = app.screen
         assert isinstance(form, ContactFormScreen)
         assert texts(form)["birthday"]  # shown in the locale's form, parsed back unchanged
         form.query_one("#field-position", Input).value = "Директор по закупкам"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is card
         assert "Директор по закупкам" in str(card.query_one("#facts", Static).render())
         # delete, confirmed: the card closes
         await pilot.press("d")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is below
 
-    run(db_path, tmp_path, scenario)
+    run(tui_db, scenario)
     with db.read() as s:
         gone = contacts.get_contact(s, admin, petrov)
     assert gone.deleted_at is not None

@@ -6,11 +6,7 @@ and three journal entries (two by the admin, one by a rep).
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import sys
-import types
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from termcrm import i18n
-from termcrm.app import TermCrmApp, make_app
-from termcrm.screens.base import CrmScreen
+from termcrm.app import TermCrmApp
 from termcrm.screens.journal import JournalScreen, period_start
 from termcrm.screens.quick_log import QuickLogScreen
 from termcrm.services import clients, contacts, journal, org, tasks
@@ -30,33 +25,19 @@ from termcrm.services.journal import JournalFilter, NextStep
 from termcrm.services.tasks import TaskFilter
 from termcrm.store.engine import Database
 from termcrm.widgets.client_picker import ClientPicker
+from tui_helpers import Scenario, TuiDb, run_app, settle, stand_in, tui_app
+from tui_helpers import rows as table_rows
 
-SIZE = (80, 24)
 ROMASHKA, ACME, ROGA = "ООО «Ромашка»", "Acme Trading", "Рога и копыта"
-
-
-@pytest.fixture(autouse=True)
-def plain_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """English, UTC, and no config file of the machine running the tests."""
-    monkeypatch.setenv("TERMCRM_LOCALE", "en")
-    monkeypatch.setenv("TERMCRM_TIMEZONE", "UTC")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("TERMCRM_CONFIG", str(tmp_path / "config" / "none.toml"))
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "none.toml").write_text("", encoding="utf-8")
-    yield
-    i18n.use("en", "UTC")
+pytestmark = pytest.mark.usefixtures("plain_settings")
 
 
 @pytest.fixture
-def crm(sqlite_template: Path, tmp_path: Path) -> tuple[str, dict[str, int]]:
+def crm(tui_db: TuiDb) -> tuple[str, dict[str, int]]:
     """A database with clients, a contact and a journal; the URL and the ids by name."""
-    target = tmp_path / "termcrm.db"
-    shutil.copy(sqlite_template, target)
-    db = Database(str(target))
     now = datetime.now(UTC)
-    with db.write() as s:
-        admin = org.resolve_actor(s, "admin")
+    with tui_db.db.write() as s:
+        admin = tui_db.admin
         org.add_department(s, admin, "Sales")
         rep = org.add_user(s, admin, "petrov", role="rep", department="Sales", full_name="Petrov")
         ids = {
@@ -81,35 +62,31 @@ def crm(sqlite_template: Path, tmp_path: Path) -> tuple[str, dict[str, int]]:
                 purpose=f"{kind} about prices",
                 user_id=user,
             )
-    db.dispose()
-    return str(target), ids
+    return tui_db.url, ids
 
 
-def run(
-    db_url: str, tmp_path: Path, scenario: Callable[[TermCrmApp, Pilot[None]], Awaitable[None]]
-) -> None:
-    app = make_app(db_url, login="admin", state_path=tmp_path / "ui.json")
-
-    async def main() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await scenario(app, pilot)
-
-    asyncio.run(main())
-
-
-async def settle(pilot: Pilot[None], wait: float = 0.0) -> None:
-    """Until the timers (a debounce) and the service calls they start are done."""
-    if wait:
-        await pilot.pause(wait)
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+def run(db_url: str, tmp_path: Path, scenario: Scenario) -> None:
+    run_app(tui_app(db_url, tmp_path / "ui.json"), scenario)
 
 
 def rows(screen: Any) -> list[Any]:
-    source = screen.table.source
-    return [r for r in (source.get(i) for i in range(source.total)) if r is not None]
+    return table_rows(screen.table)
+
+
+async def open_journal(app: TermCrmApp, pilot: Pilot[None]) -> JournalScreen:
+    """The journal section (key 3), its list read."""
+    await pilot.press("3")
+    await settle(pilot)
+    assert isinstance(app.screen, JournalScreen)
+    return app.screen
+
+
+async def open_quick_log(app: TermCrmApp, pilot: Pilot[None]) -> QuickLogScreen:
+    """The quick-log dialog (key l) over the current screen, its lists read."""
+    await pilot.press("l")
+    await settle(pilot)
+    assert isinstance(app.screen, QuickLogScreen)
+    return app.screen
 
 
 def with_db(db_url: str, fn: Callable[..., Any]) -> Any:
@@ -144,10 +121,7 @@ def test_a_call_logged_from_the_card_file_creates_its_next_step(
         await pilot.press(*["down"] * names.index(ROMASHKA))
         assert card_file.current_client_id == ids[ROMASHKA]
 
-        await pilot.press("l")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, QuickLogScreen)
+        dialog = await open_quick_log(app, pilot)
         assert dialog.query_one(ClientPicker).value == ROMASHKA  # the highlighted client
         assert dialog.query_one(ClientPicker).client_id == ids[ROMASHKA]
         # the contact, picked from the client's contact persons with the keyboard
@@ -191,10 +165,7 @@ def test_a_call_logged_from_the_card_file_creates_its_next_step(
             )
         ]
 
-        await pilot.press("3")
-        await settle(pilot)
-        assert isinstance(app.screen, JournalScreen)
-        newest = rows(app.screen)[0]
+        newest = rows(await open_journal(app, pilot))[0]
         assert (newest.client, newest.purpose, newest.contact) == (
             ROMASHKA,
             "New prices",
@@ -208,14 +179,11 @@ def test_the_journal_reloads_after_a_quick_log(crm: tuple[str, dict[str, int]], 
     db_url, ids = crm
 
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_journal(app, pilot)
         assert len(rows(screen)) == 3
         assert screen.current_client_id == ids[ROMASHKA]  # the newest entry's client
-        await pilot.press("l")
-        await settle(pilot)
-        await type_into(pilot, app.screen.query_one("#purpose", Input), "Quick one")
+        dialog = await open_quick_log(app, pilot)
+        await type_into(pilot, dialog.query_one("#purpose", Input), "Quick one")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -232,10 +200,7 @@ def test_a_bad_time_is_shown_under_the_field_and_the_text_stays(
     db_url, _ids = crm
 
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
-        await pilot.press("l")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, QuickLogScreen)
+        dialog = await open_quick_log(app, pilot)
         dialog.query_one("#kind", Select).focus()
         await pilot.press("l")  # the dialog's own key: not a second dialog
         assert app.screen is dialog and len(app.screen_stack) == 2
@@ -279,9 +244,7 @@ def test_the_client_picker_completes_a_cyrillic_fragment(
     db_url, ids = crm
 
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
-        await pilot.press("l")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await open_quick_log(app, pilot)
         picker = dialog.query_one(ClientPicker)
         picker.focus()
         picker.input.value = ""
@@ -320,10 +283,7 @@ def test_the_filters_change_the_rows(crm: tuple[str, dict[str, int]], tmp_path: 
     db_url, _ids = crm
 
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, JournalScreen)
+        screen = await open_journal(app, pilot)
         status = screen.query_one("#status", Static)
         assert [r.client for r in rows(screen)] == [ROMASHKA, ROGA, ACME]  # newest first
         assert [r.user for r in rows(screen)][1] == "Petrov"
@@ -354,23 +314,13 @@ def test_enter_opens_the_client_of_the_entry(
     crm: tuple[str, dict[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     db_url, ids = crm
-    opened: list[int] = []
-
-    class FakeCard(CrmScreen[None]):
-        def __init__(self, client_id: int) -> None:
-            super().__init__()
-            opened.append(client_id)
-
-    card_module = types.ModuleType("termcrm.screens.client_card")
-    card_module.ClientCardScreen = FakeCard  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "termcrm.screens.client_card", card_module)
+    card = stand_in(monkeypatch, "client_card", "ClientCardScreen")
 
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
-        await pilot.press("3")
-        await settle(pilot)
+        await open_journal(app, pilot)
         await pilot.press("down", "enter")
-        assert opened == [ids[ROGA]]
-        assert isinstance(app.screen, FakeCard)
+        assert isinstance(app.screen, card)
+        assert app.screen.args == (ids[ROGA],)
 
     run(db_url, tmp_path, scenario)
 
@@ -379,10 +329,7 @@ def test_the_journal_of_one_client(crm: tuple[str, dict[str, int]], tmp_path: Pa
     db_url, ids = crm
 
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, JournalScreen)
+        screen = await open_journal(app, pilot)
         status = screen.query_one("#status", Static)
         picker = screen.query_one(ClientPicker)
         assert not screen.query_one("#client-bar").display  # hidden until asked for

@@ -5,12 +5,8 @@ Pilot tests at 80x24 on a SQLite file of their own; each runs in a couple of sec
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
-import sys
-import types
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,74 +15,42 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from termcrm import i18n
-from termcrm.app import TermCrmApp, make_app
+from termcrm.app import TermCrmApp
 from termcrm.screens.base import CrmModal
 from termcrm.screens.first_run import FirstRunScreen
 from termcrm.screens.language import LanguageScreen
 from termcrm.screens.trash import TrashScreen
-from termcrm.services import clients, org
-from termcrm.store.engine import Database
+from termcrm.services import clients
 from termcrm.widgets.dialogs import ConfirmDialog
+from tui_helpers import TuiDb, replace_screen, rows, run_app, settle, tui_app
 
-SIZE = (80, 24)
 NAMES = ["Alpha Trading", "Beta Supplies", "Gamma Foods"]
-
-
-@pytest.fixture(autouse=True)
-def plain_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """English, UTC, and no config file of the machine running the tests."""
-    monkeypatch.setenv("TERMCRM_LOCALE", "en")
-    monkeypatch.setenv("TERMCRM_TIMEZONE", "UTC")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("TERMCRM_CONFIG", str(tmp_path / "config" / "none.toml"))
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "none.toml").write_text("", encoding="utf-8")
-    yield
-    i18n.use("en", "UTC")
+pytestmark = pytest.mark.usefixtures("plain_settings")
 
 
 @pytest.fixture
-def empty_db(sqlite_template: Path, tmp_path: Path) -> str:
-    target = tmp_path / "termcrm.db"
-    shutil.copy(sqlite_template, target)
-    return str(target)
+def empty_db(tui_db: TuiDb) -> str:
+    return tui_db.url
 
 
 @pytest.fixture
-def db_with_clients(empty_db: str) -> str:
-    db = Database(empty_db)
-    with db.write() as s:
-        admin = org.resolve_actor(s, "admin")
+def db_with_clients(tui_db: TuiDb) -> str:
+    with tui_db.db.write() as s:
         for name in NAMES:
-            clients.create_client(s, admin, {"name": name, "city": "Boston"})
-    db.dispose()
-    return empty_db
+            clients.create_client(s, tui_db.admin, {"name": name, "city": "Boston"})
+    return tui_db.url
 
 
 def app_on(db_url: str, tmp_path: Path) -> TermCrmApp:
-    return make_app(db_url, login="admin", state_path=tmp_path / "ui.json")
+    return tui_app(db_url, tmp_path / "ui.json")
 
 
-def run(app: TermCrmApp, scenario: Callable[[Pilot[None]], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-
-    asyncio.run(main())
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Until the service calls (and the calls their answers start) are done."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+def run(app: TermCrmApp, scenario: Callable[[Pilot[Any]], Awaitable[None]]) -> None:
+    run_app(app, lambda _app, pilot: scenario(pilot))
 
 
 def names_on(screen: Any) -> list[str]:
-    source = screen.table.source
-    rows = [source.get(i) for i in range(source.total)]
-    return [r.name for r in rows if r is not None]
+    return [r.name for r in rows(screen.table)]
 
 
 # -- the first run -------------------------------------------------------------------------
@@ -173,9 +137,7 @@ def test_the_first_client_is_created_from_the_first_run_screen(
                 write=True,
             )
 
-    form_module = types.ModuleType("termcrm.screens.client_form")
-    form_module.ClientFormScreen = FakeForm  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "termcrm.screens.client_form", form_module)
+    replace_screen(monkeypatch, "client_form", "ClientFormScreen", FakeForm)
     app = app_on(empty_db, tmp_path)
 
     async def scenario(pilot: Pilot[None]) -> None:

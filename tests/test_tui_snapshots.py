@@ -21,6 +21,7 @@ from termcrm.app import TermCrmApp, make_app
 from termcrm.config import load_settings
 from termcrm.store import migrate
 from termcrm.store.engine import Database
+from tui_helpers import settle
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 LANGS = ["en", "ru"]
@@ -55,22 +56,13 @@ def _app(db_path: Path, lang: str, tmp_path: Path) -> TermCrmApp:
     return app
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until every service call (and what it started) has answered."""
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.05)
-        if not any(w.is_running for w in pilot.app.workers):
-            break
-    await pilot.pause(0.1)
-
-
 def steps(*actions: Callable[[Pilot[Any]], Awaitable[None]]) -> Callable[[Pilot[Any]], Any]:
     async def run(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         for action in actions:
             await action(pilot)
             await settle(pilot)
+        await pilot.pause(0.1)  # the last answers drawn
 
     return run
 

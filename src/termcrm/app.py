@@ -12,6 +12,7 @@ The database is opened in a worker too, so the first paint never waits for it.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 from collections.abc import Callable, Iterable
@@ -215,10 +216,20 @@ class TermCrmApp(App[None]):
         self.post_message(Connected(connection))
 
     def _connection_failed(self, error: Exception) -> None:
-        self.show_error(error)
+        """Nothing works without the database: say why, then leave with the reason."""
+        from termcrm.widgets.dialogs import ErrorDialog, describe_error
+
         self._connect_failed = True
+        reason = describe_error(error)
+        self.push_screen(
+            ErrorDialog(reason, title=_("termcrm cannot start")),
+            lambda _closed: self.exit(return_code=1, message=reason),
+        )
 
     def on_connected(self, message: Connected) -> None:
+        # what start-up allocated lives as long as the app: keep it out of the
+        # collector's full passes, which otherwise pause typing (bench/bench_tui.py)
+        gc.freeze()
         self.connection = message.connection
         self.sub_title = f"{message.connection.actor.display} · {message.connection.where}"
         if message.connection.empty:
@@ -249,6 +260,12 @@ class TermCrmApp(App[None]):
     def action_language(self) -> None:
         from termcrm.screens.language import LanguageScreen
 
+        if len(self.screen_stack) > 1:  # a card or a form is open: it would be rebuilt
+            self.notify(
+                _("Close the open card or form first (Esc), then switch the language."),
+                severity="warning",
+            )
+            return
         self.push_screen(LanguageScreen(), self.switch_language)
 
     def switch_language(self, lang: str | None) -> None:
@@ -280,6 +297,24 @@ class TermCrmApp(App[None]):
         self._remove_mode_screens(other)
         self.refresh_bindings()
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+            )
+
+    def action_help_quit(self) -> None:
+        """ctrl+c copies in Textual; a user pressing it probably wants to leave."""
+        keys = [k for k, a in self.active_bindings.items() if a.binding.action == "quit"]
+        if keys:
+            self.notify(
+                _("Press {key} to quit termcrm.").format(key=keys[0]),
+                title=_("Do you want to quit?"),
+                markup=False,
+            )
+
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
@@ -294,6 +329,8 @@ class TermCrmApp(App[None]):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
+            if binding.id is None:  # Textual's own (tab, copy): not termcrm's actions
+                continue
             if not binding.description or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)

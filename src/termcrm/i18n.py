@@ -13,7 +13,8 @@ are current). Dates and numbers are formatted for the language with Babel.
 from __future__ import annotations
 
 import gettext
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -117,14 +118,45 @@ def fmt_money(amount: Decimal, currency: str) -> str:
     return babel_numbers.format_currency(amount, currency, locale=_babel())
 
 
-def parse_local_datetime(text: str) -> datetime:
-    """A date and time typed by the user (ISO-like, in their zone) as UTC.
+# words for days, in every interface language: offset from today
+_DAY_WORDS = {
+    "today": 0,
+    "tomorrow": 1,
+    "yesterday": -1,
+    "сегодня": 0,
+    "завтра": 1,
+    "вчера": -1,
+    "今天": 0,
+    "明天": 1,
+    "昨天": -1,
+}
+_NOW_WORDS = ("now", "сейчас", "现在")
+_RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
-    Accepts ``2026-11-25 14:30``, ``2026-11-25`` (midnight), ``14:30`` (today) and
-    the locale's own numeric date (``25.11.2026 14:30``). ValueError otherwise.
+
+def parse_local_datetime(text: str) -> datetime:
+    """A date and time typed by the user (in their zone) as UTC.
+
+    Accepts ``2026-11-25 14:30``, ``2026-11-25`` (midnight), ``14:30`` (today), the
+    locale's own numeric date (``25.11.2026 14:30``), and the shell's relative forms:
+    ``now``, ``today 15:00``, ``tomorrow`` (09:00), ``+2h``, ``+3d``, ``-1w`` (the day
+    words in Russian and Chinese too: завтра, 明天). ValueError otherwise.
     """
     text = " ".join(text.split())
     now = datetime.now(_State.tz)
+    lowered = text.lower()
+    if lowered in _NOW_WORDS:
+        return now.replace(second=0, microsecond=0).astimezone(UTC)
+    if match := _RELATIVE.match(lowered):
+        delta = timedelta(**{_UNITS[match.group(3)]: int(match.group(2))})
+        moment = now + delta if match.group(1) == "+" else now - delta
+        return moment.replace(second=0, microsecond=0).astimezone(UTC)
+    first, _sep, rest = lowered.partition(" ")
+    if first in _DAY_WORDS:
+        day = now.date() + timedelta(days=_DAY_WORDS[first])
+        clock = _clock(rest) if rest else time(9, 0)
+        return datetime.combine(day, clock, _State.tz).astimezone(UTC)
     formats = ["%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M"]
     skeleton = _babel().datetime_skeletons.get("yMd")
     pattern = str(getattr(skeleton, "format", "")) if skeleton is not None else ""
@@ -137,16 +169,37 @@ def parse_local_datetime(text: str) -> datetime:
         except ValueError:
             continue
         return parsed.replace(tzinfo=_State.tz).astimezone(UTC)
-    for fmt in ("%H:%M", "%I:%M %p"):
-        try:
-            clock = datetime.strptime(text, fmt)
-            break
-        except ValueError:
-            continue
-    else:
-        raise ValueError(text)
+    clock = _clock(text)
     moment = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
     return moment.astimezone(UTC)
+
+
+def parse_local_date(text: str) -> date:
+    """A calendar date typed as YYYY-MM-DD or in the locale's numeric form (25.11.2026,
+    11/25/2026, 2026/11/25); no times, no relative words. ValueError otherwise."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    skeleton = _babel().datetime_skeletons.get("yMd")
+    local_pattern = _strftime_of(str(getattr(skeleton, "format", "")) if skeleton else "")
+    if local_pattern:
+        try:
+            return datetime.strptime(text, local_pattern).date()
+        except ValueError:
+            pass
+    raise ValueError(text)
+
+
+def _clock(text: str) -> time:
+    """A time of day: 14:30 or 2:30 PM. ValueError otherwise."""
+    for fmt in ("%H:%M", "%I:%M %p"):
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def _strftime_of(babel_format: str) -> str:

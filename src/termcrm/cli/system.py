@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from termcrm.cli.output import Format, FormatOpt, emit, emit_record, say, to_json
-from termcrm.cli.runtime import Runtime, err_console, guarded, runtime
+from termcrm.cli.runtime import Runtime, err_console, fail, guarded, runtime
 
 db_app = typer.Typer(help="The database schema: upgrade, current.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings in force and where they come from.", no_args_is_help=True)
@@ -201,6 +201,13 @@ def demo(
 @guarded
 def open_app(rt: Runtime) -> None:
     """Start the TUI; the settings are checked first so a bad config is one line."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(
+            "the termcrm app needs a terminal (over SSH: ssh -t host termcrm); "
+            "for scripts use the commands: termcrm --help"
+        )
     from termcrm.app import make_app
 
     make_app(settings=rt.settings).run()

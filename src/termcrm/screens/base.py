@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
+from termcrm.widgets.dialogs import ConfirmDialog
 from termcrm.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -34,6 +35,15 @@ class _Calls:
         group: str | None = None,
     ) -> Worker[None]:
         return self.crm.call(self, fn, done, write=write, failed=failed, group=group)  # type: ignore[arg-type]
+
+    def confirm(self, question: str, then: Callable[[], object], *, yes: str, no: str) -> None:
+        """Ask first (a ConfirmDialog); ``then()`` only when the answer is yes."""
+
+        def answered(answer: bool | None) -> None:
+            if answer:
+                then()
+
+        self.app.push_screen(ConfirmDialog(question, yes=yes, no=no), answered)  # type: ignore[attr-defined]
 
 
 class CrmScreen(_Calls, Screen[R]):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Generic, TypeVar
+from functools import partial
+from typing import Any, ClassVar
 
-from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -27,6 +27,8 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number
 from termcrm.screens.base import CrmModal, CrmScreen
+from termcrm.screens.clients import move_to_trash
+from termcrm.screens.paged_list import PagedList, Read
 from termcrm.services import clients, contacts, custom_fields, deals, journal, tasks
 from termcrm.services.client_lists import ClientFilter, list_clients
 from termcrm.services.deals import DealFilter
@@ -36,19 +38,15 @@ from termcrm.services.dto import (
     ContactOut,
     DealOut,
     InteractionOut,
-    Page,
     TaskOut,
 )
 from termcrm.services.errors import CrmError, Forbidden, NotFound
 from termcrm.services.journal import JournalFilter
 from termcrm.services.tasks import TaskFilter
-from termcrm.widgets.dialogs import ConfirmDialog
 from termcrm.widgets.labels import field_label, value_label
-from termcrm.widgets.row_sources import PagedSource
 from termcrm.widgets.top_bar import TopBar
-from termcrm.widgets.virtual_table import Column, RowSource, VirtualTable
+from termcrm.widgets.virtual_table import Column, VirtualTable, datetime_width
 
-Item = TypeVar("Item")
 PAGE = 50
 # the tabs, in order: (pane id, title)
 TABS = (
@@ -60,8 +58,6 @@ TABS = (
     ("deals", N_("Deals")),
 )
 LISTS = ("branches", "contacts", "journal", "tasks", "deals")
-# Read = fn(session, actor, after cursor, limit) -> one page of a tab's list
-Read = Callable[[Any, Any, str | None, int], Page[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,32 +93,7 @@ def read_card(client_id: int) -> Callable[[Any, Any], CardData]:
     return read
 
 
-class WithFirst(Generic[Item]):
-    """A row source with one fixed row before a paged list (the parent above the branches)."""
-
-    def __init__(self, first: Item, rest: RowSource[Item]) -> None:
-        self.first = first
-        self.rest = rest
-
-    @property
-    def total(self) -> int:
-        return 1 + self.rest.total
-
-    def get(self, index: int) -> Item | None:
-        return self.first if index == 0 else self.rest.get(index - 1)
-
-    def ensure(self, first: int, last: int) -> None:
-        if last >= 1:
-            self.rest.ensure(max(0, first - 1), last - 1)
-
-
 # -- how the tabs' rows look --------------------------------------------------------------
-
-
-def _datetime_width() -> int:
-    """Cells a date and time takes in the current language (the widest month and hour)."""
-    sample = datetime(2026, 12, 28, 22, 55, tzinfo=UTC)
-    return cell_len(fmt_datetime(sample))
 
 
 def _first(items: list[Any], text: Callable[[Any], str]) -> str:
@@ -147,7 +118,7 @@ def _arrow(direction: str) -> str:
 
 def journal_columns() -> list[Column[InteractionOut]]:
     return [
-        Column("when", _("When"), lambda i: fmt_datetime(i.occurred_at), width=_datetime_width()),
+        Column("when", _("When"), lambda i: fmt_datetime(i.occurred_at), width=datetime_width()),
         Column(
             "kind", _("Kind"), lambda i: f"{_arrow(i.direction)} {value_label(i.kind)}", width=10
         ),
@@ -165,7 +136,7 @@ def journal_columns() -> list[Column[InteractionOut]]:
 
 def task_columns() -> list[Column[TaskOut]]:
     return [
-        Column("due", _("Due"), lambda t: fmt_datetime(t.due_at), width=_datetime_width()),
+        Column("due", _("Due"), lambda t: fmt_datetime(t.due_at), width=datetime_width()),
         Column("kind", _("Kind"), lambda t: value_label(t.kind), width=8),
         Column("title", _("Title"), lambda t: t.title, min_width=12, weight=3),
         Column("assignee", _("Assignee"), lambda t: t.assignee, min_width=8),
@@ -388,6 +359,18 @@ class ClientCardScreen(CrmScreen[None]):
         self.current_client_id = client_id  # the quick log's default client
         self.loaded: CardData | None = None
         self._generation = 0
+        # each tab's list; the old rows stay in view until the new first page
+        self.lists: dict[str, PagedList[Any]] = {
+            key: PagedList(
+                self,
+                f"#{key}-table",
+                page_size=PAGE,
+                wait=True,
+                on_change=partial(self._count, key),
+            )
+            for key in LISTS
+        }
+        self._empty: dict[str, str] = {}  # what each tab says once its list is read and empty
         self._skip_reload = False  # the next resume follows a question, not an edit
         self._close_on_resume = False
         self._gone = False
@@ -495,40 +478,18 @@ class ClientCardScreen(CrmScreen[None]):
             _("No deals."),
         )
 
-    def _load_list(self, key: str, read: Read, empty: str, *, first: Any = None) -> None:
-        """A tab's list, page by page; the old rows stay in view until the new first page."""
-        table = self.table(key)
-        generation = self._generation
+    def _load_list(self, key: str, read: Read[Any], empty: str, *, first: Any = None) -> None:
+        """A tab's list, page by page; ``empty``: what the tab says when it has no rows."""
+        self._empty[key] = empty
+        self.lists[key].load(read, first=first, keep_cursor=True)
 
-        def fetch(page_no: int, after: str | None) -> None:
-            def arrived(page: Page[Any]) -> None:
-                if generation != self._generation:
-                    return  # a newer reload is on its way
-                source.put(page_no, page.items, page.next_cursor)
-                if table.source is not shown:
-                    table.empty_text = empty
-                    table.set_source(shown, keep_cursor=True)
-                self._count(key, shown, source)
-
-            def failed(error: Exception) -> bool:
-                source.failed(page_no)
-                return False
-
-            self.call(lambda s, a: read(s, a, after, PAGE), arrived, failed=failed)
-
-        source: PagedSource[Any] = PagedSource(fetch, self._redraw(table), page_size=PAGE)
-        shown: RowSource[Any] = source if first is None else WithFirst(first, source)
-        source.ensure(0, 0)
-
-    def _redraw(self, table: VirtualTable[Any]) -> Callable[[], None]:
-        def changed() -> None:
-            if table.source is not None:
-                table.rows_changed()
-
-        return changed
-
-    def _count(self, key: str, shown: RowSource[Any], source: PagedSource[Any]) -> None:
+    def _count(self, key: str) -> None:
         """The tab's title with how many rows it has ("Journal (50+)" while not all read)."""
+        pages = self.lists[key]
+        source, shown = pages.source, pages.shown
+        if source is None or shown is None:
+            return
+        self.table(key).empty_text = self._empty[key]
         title = _(dict(TABS)[key])
         if source.exact:
             count = fmt_number(shown.total)
@@ -607,36 +568,10 @@ class ClientCardScreen(CrmScreen[None]):
         self.app.push_screen(ContactFormScreen(self.client_id), saved)
 
     def action_delete(self) -> None:
-        data = self.loaded
-        if data is None:
+        if self.loaded is None:
             return
-        client = data.client
-
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            self.call(
-                lambda s, a: clients.delete_client(s, a, client.id, version=client.version),
-                lambda _out: self._deleted(client),
-                failed=self._not_deleted,
-                write=True,
-            )
-
         self._skip_reload = True  # a question changes nothing; a delete closes the card
-        self.app.push_screen(
-            ConfirmDialog(
-                _("Move “{name}” to the trash? It can be restored from the trash (4).").format(
-                    name=client.name
-                ),
-                yes=_("Move to trash"),
-                no=_("Cancel"),
-            ),
-            confirmed,
-        )
-
-    def _deleted(self, client: ClientOut) -> None:
-        self.notify(_("“{name}” moved to the trash.").format(name=client.name))
-        self._close()
+        move_to_trash(self, self.loaded.client, self._close, failed=self._not_deleted)
 
     def _not_deleted(self, error: Exception) -> bool:
         """The app shows why; the card shows what is there now (or closes: it is gone)."""

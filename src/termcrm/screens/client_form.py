@@ -27,7 +27,7 @@ from termcrm.services.dto import ClientOut, CustomFieldOut, UserOut
 from termcrm.services.errors import Conflict, CrmError, Invalid
 from termcrm.widgets.client_picker import ClientPicker
 from termcrm.widgets.conflict_dialog import Choice, ConflictDialog
-from termcrm.widgets.dialogs import ConfirmDialog, ErrorDialog
+from termcrm.widgets.dialogs import ErrorDialog
 from termcrm.widgets.form_fields import (
     FieldRow,
     FormField,
@@ -632,13 +632,11 @@ class ClientFormScreen(CrmScreen[int | None]):
             self.dismiss(None)
             return
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing")),
-            answered,
+        self.confirm(
+            _("Discard your changes?"),
+            lambda: self.dismiss(None),
+            yes=_("Discard"),
+            no=_("Keep editing"),
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -8,30 +8,29 @@ replaces the list with the matches, 150 ms after the last keystroke.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
 from termcrm.screens.base import CrmScreen
+from termcrm.screens.list_screen import SearchableScreen
+from termcrm.screens.paged_list import PagedList
 from termcrm.services import client_lists, clients
 from termcrm.services.client_lists import ClientFilter
-from termcrm.services.dto import ClientRow, Page, SearchResult
-from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.services.dto import ClientOut, ClientRow, SearchResult
 from termcrm.widgets.labels import value_label
-from termcrm.widgets.row_sources import ListSource, PagedSource
+from termcrm.widgets.row_sources import ListSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
 
 PAGE = 100
 SEARCH_LIMIT = 200
-SEARCH_DEBOUNCE = 0.15
 SCOPES = ("all", "mine", "department")
 SCOPE_NAMES = {"all": N_("all I may see"), "mine": N_("mine"), "department": N_("my department")}
 SORTABLE = ("name", "group", "status", "city")
@@ -49,7 +48,35 @@ def client_columns() -> list[Column[ClientRow]]:
     ]
 
 
-class ClientsScreen(CrmScreen[None]):
+def move_to_trash(
+    screen: CrmScreen[Any],
+    client: ClientRow | ClientOut,
+    then: Callable[[], None],
+    *,
+    failed: Callable[[Exception], bool] | None = None,
+) -> None:
+    """Ask, move the client to the trash and say so; ``then()`` after that."""
+
+    def deleted(_out: ClientOut) -> None:
+        screen.notify(_("“{name}” moved to the trash.").format(name=client.name))
+        then()
+
+    screen.confirm(
+        _("Move “{name}” to the trash? It can be restored from the trash (4).").format(
+            name=client.name
+        ),
+        lambda: screen.call(
+            lambda s, a: clients.delete_client(s, a, client.id, version=client.version),
+            deleted,
+            write=True,
+            failed=failed,
+        ),
+        yes=_("Move to trash"),
+        no=_("Cancel"),
+    )
+
+
+class ClientsScreen(SearchableScreen):
     SECTION = "clients"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search"), id="clients.search"),
@@ -67,9 +94,7 @@ class ClientsScreen(CrmScreen[None]):
         super().__init__()
         self.filter = ClientFilter()
         self.sort = "name"
-        self.query_text = ""
-        self._debounce: Timer | None = None
-        self._generation = 0
+        self.pages: PagedList[ClientRow] = PagedList(self, "#clients", page_size=PAGE)
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.SECTION)
@@ -91,61 +116,31 @@ class ClientsScreen(CrmScreen[None]):
         row = self.table.current
         return row.id if row is not None else None
 
-    def on_mount(self) -> None:
-        self.table.focus()
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        if self.table.source is not None:
-            self.reload_keep_position()
-
     # -- loading -------------------------------------------------------------------------
 
     def load(self) -> None:
         """(Re)read the list for the current filter, sort and search text."""
-        self._generation += 1
         if self.query_text:
+            self.pages.drop()
             self._search()
             return
-        generation = self._generation
         flt, sort = self.filter, self.sort
-        source: PagedSource[ClientRow] = PagedSource(
-            partial(self._fetch, generation, flt, sort), self.table.rows_changed, page_size=PAGE
+        source = self.pages.load(
+            lambda s, a, after, n: client_lists.list_clients(
+                s, a, flt, sort=sort, after=after, limit=n
+            )
         )
-        self.table.set_source(source)
         self.table.set_sort(sort.lstrip("-"), sort.startswith("-"))
         self._show_status(None)
 
         def counted(total: int) -> None:
-            if generation == self._generation:
-                source.set_total(total)
-                self._show_status(total)
+            source.set_total(total)
+            self._show_status(total)
 
-        def anchored(anchors: list[str]) -> None:
-            if generation == self._generation:
-                source.set_anchors(anchors)
-
-        self.call(lambda s, a: client_lists.count_clients(s, a, flt), counted)
-        self.call(
-            lambda s, a: client_lists.client_anchors(s, a, flt, sort=sort, every=PAGE), anchored
-        )
-
-    def _fetch(
-        self, generation: int, flt: ClientFilter, sort: str, page: int, after: str | None
-    ) -> None:
-        def arrived(result: Page[ClientRow]) -> None:
-            if generation == self._generation and isinstance(self.table.source, PagedSource):
-                self.table.source.put(page, result.items, result.next_cursor)
-
-        def failed(error: Exception) -> bool:
-            if isinstance(self.table.source, PagedSource):
-                self.table.source.failed(page)
-            return False
-
-        self.call(
-            lambda s, a: client_lists.list_clients(s, a, flt, sort=sort, after=after, limit=PAGE),
-            arrived,
-            failed=failed,
+        self.pages.call(lambda s, a: client_lists.count_clients(s, a, flt), counted)
+        self.pages.call(
+            lambda s, a: client_lists.client_anchors(s, a, flt, sort=sort, every=PAGE),
+            source.set_anchors,
         )
 
     def reload_keep_position(self) -> None:
@@ -198,37 +193,6 @@ class ClientsScreen(CrmScreen[None]):
             if value:
                 parts.append(f"{label}: {value}")
         return " · " + " · ".join(parts)
-
-    # -- search box ------------------------------------------------------------------------
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
-            return
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(SEARCH_DEBOUNCE, partial(self._apply_search, event.value))
-
-    def _apply_search(self, value: str) -> None:
-        value = value.strip()
-        if value == self.query_text:
-            return
-        self.query_text = value
-        self.load()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self._apply_search(event.value)
-            self.table.focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.value:
-            search.value = ""
-            self._apply_search("")
-        self.table.focus()
 
     # -- filter, scope, sort ---------------------------------------------------------------------
 
@@ -307,31 +271,5 @@ class ClientsScreen(CrmScreen[None]):
 
     def action_delete(self) -> None:
         row = self.table.current
-        if row is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.call(
-                    lambda s, a: clients.delete_client(s, a, row.id, version=row.version),
-                    lambda _out: self._deleted(row),
-                    write=True,
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                _("Move “{name}” to the trash? It can be restored from the trash (4).").format(
-                    name=row.name
-                ),
-                yes=_("Move to trash"),
-                no=_("Cancel"),
-            ),
-            confirmed,
-        )
-
-    def _deleted(self, row: ClientRow) -> None:
-        self.notify(_("“{name}” moved to the trash.").format(name=row.name))
-        self.reload_keep_position()
-
-    def action_reload(self) -> None:
-        self.reload_keep_position()
+        if row is not None:
+            move_to_trash(self, row, self.reload_keep_position)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import partial
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,27 +12,22 @@ from textual.widgets import Button, Footer, Label, Static
 
 from termcrm.i18n import N_, _, fmt_datetime, fmt_long_date
 from termcrm.screens.base import CrmModal, CrmScreen
+from termcrm.screens.contacts import delete_contact
+from termcrm.screens.paged_list import PagedList
 from termcrm.services import contacts, journal
-from termcrm.services.dto import ContactOut, InteractionOut, Page
+from termcrm.services.dto import ContactOut, InteractionOut
 from termcrm.services.errors import NotFound
 from termcrm.services.journal import JournalFilter
-from termcrm.widgets.dialogs import ConfirmDialog
 from termcrm.widgets.labels import field_label, value_label
-from termcrm.widgets.row_sources import PagedSource
 from termcrm.widgets.top_bar import TopBar
-from termcrm.widgets.virtual_table import Column, VirtualTable
+from termcrm.widgets.virtual_table import Column, VirtualTable, datetime_width
 
 PAGE = 100
 
 
-def when_width() -> int:
-    """The widest date and time of the interface language (12/28/2026 10:59 PM)."""
-    return cell_len(fmt_datetime(datetime(2026, 12, 28, 22, 59, tzinfo=UTC)))
-
-
 def interaction_columns() -> list[Column[InteractionOut]]:
     return [
-        Column("when", _("When"), lambda i: fmt_datetime(i.occurred_at), width=when_width()),
+        Column("when", _("When"), lambda i: fmt_datetime(i.occurred_at), width=datetime_width()),
         Column("kind", _("Kind"), lambda i: value_label(i.kind), width=8),
         Column("direction", _("Direction"), lambda i: value_label(i.direction), width=9),
         Column("user", _("Who"), lambda i: i.user, min_width=8, weight=1),
@@ -91,7 +83,12 @@ class ContactCardScreen(CrmScreen[None]):
         super().__init__()
         self.contact_id = contact_id
         self.contact: ContactOut | None = None
-        self._generation = 0
+        self.history: PagedList[InteractionOut] = PagedList(
+            self,
+            "#history",
+            page_size=PAGE,
+            on_error=lambda error: isinstance(error, NotFound),  # the card itself says so
+        )
 
     def compose(self) -> ComposeResult:
         yield TopBar(None)
@@ -152,31 +149,12 @@ class ContactCardScreen(CrmScreen[None]):
         self.query_one("#facts", Static).update(contact_details(contact))
 
     def _load_history(self) -> None:
-        self._generation += 1
-        source: PagedSource[InteractionOut] = PagedSource(
-            partial(self._fetch, self._generation), self.table.rows_changed, page_size=PAGE
-        )
-        cursor = self.table.cursor
-        self.table.set_source(source)
-        self.table.cursor = min(cursor, PAGE - 1)
-
-    def _fetch(self, generation: int, page: int, after: str | None) -> None:
         flt = JournalFilter(contact_id=self.contact_id)
-
-        def arrived(result: Page[InteractionOut]) -> None:
-            if generation == self._generation and isinstance(self.table.source, PagedSource):
-                self.table.source.put(page, result.items, result.next_cursor)
-
-        def failed(error: Exception) -> bool:
-            if isinstance(self.table.source, PagedSource):
-                self.table.source.failed(page)
-            return isinstance(error, NotFound)  # the card itself says so
-
-        self.call(
-            lambda s, a: journal.list_interactions(s, a, flt, after=after, limit=PAGE),
-            arrived,
-            failed=failed,
+        cursor = self.table.cursor
+        self.history.load(
+            lambda s, a, after, n: journal.list_interactions(s, a, flt, after=after, limit=n)
         )
+        self.table.cursor = min(cursor, PAGE - 1)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -197,30 +175,10 @@ class ContactCardScreen(CrmScreen[None]):
 
     def action_delete(self) -> None:
         contact = self.contact
-        if contact is None or contact.deleted_at is not None:
-            return
+        if contact is not None and contact.deleted_at is None:
+            delete_contact(self, contact, self._deleted)
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.call(
-                    lambda s, a: contacts.delete_contact(s, a, contact.id),
-                    lambda _out: self._deleted(contact),
-                    write=True,
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                _("Delete the contact person “{name}” of “{client}”?").format(
-                    name=contact.full_name, client=contact.client
-                ),
-                yes=_("Delete"),
-                no=_("Cancel"),
-            ),
-            confirmed,
-        )
-
-    def _deleted(self, contact: ContactOut) -> None:
-        self.notify(_("“{name}” deleted.").format(name=contact.full_name))
+    def _deleted(self) -> None:
         self.contact = None  # nothing to re-read when the screen below resumes
         self.app.pop_screen()
 

@@ -13,19 +13,18 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from termcrm.i18n import N_, _, fmt_date, fmt_datetime, local, parse_local_datetime
-from termcrm.screens.base import CrmModal, CrmScreen
+from termcrm.i18n import N_, _, fmt_date, parse_local_date
+from termcrm.screens.base import CrmScreen
 from termcrm.services import clients, contacts
 from termcrm.services.dto import ClientOut, ContactOut
 from termcrm.services.errors import Conflict, Invalid
-from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.widgets.conflict_dialog import Choice, ConflictDialog, FieldTexts
 from termcrm.widgets.form_fields import split_items
 from termcrm.widgets.labels import field_label
 from termcrm.widgets.top_bar import TopBar
@@ -40,15 +39,7 @@ EXAMPLE_DAY = date(1985, 12, 31)
 def parse_birthday(text: str) -> date | None:
     """A date typed as YYYY-MM-DD or in the locale's numeric form; ValueError otherwise."""
     text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    if ":" in text:  # parse_local_datetime also takes a bare time of day
-        raise ValueError(text)
-    return local(parse_local_datetime(text)).date()
+    return parse_local_date(text) if text else None
 
 
 def contact_texts(contact: ContactOut) -> dict[str, str]:
@@ -273,8 +264,8 @@ class ContactFormScreen(CrmScreen[int | None]):
         mine = self.values()
         their_texts = contact_texts(theirs)
 
-        def chosen(reload: bool | None) -> None:
-            if reload:
+        def chosen(choice: Choice | None) -> None:
+            if choice == "reload":
                 self.fill(their_texts)
                 self.show_errors({})
             else:
@@ -291,7 +282,20 @@ class ContactFormScreen(CrmScreen[int | None]):
             if theirs.deleted_at is not None:
                 self.notify(_("This contact person was deleted meanwhile."), severity="warning")
 
-        self.app.push_screen(ConflictDialog(conflict, self.original, mine, their_texts), chosen)
+        self.app.push_screen(
+            ConflictDialog(
+                conflict,
+                texts=FieldTexts(self.original, mine, their_texts),
+                title=_("Somebody else changed this contact person meanwhile; nothing was saved."),
+                hint=_(
+                    "Reload: show their version, your changes are dropped. "
+                    "Keep editing: your changes stay, theirs fill the fields you did not "
+                    "touch; saving then puts yours over theirs."
+                ),
+                escape_keeps=True,
+            ),
+            chosen,
+        )
 
     # -- leaving ---------------------------------------------------------------------------------
 
@@ -299,94 +303,9 @@ class ContactFormScreen(CrmScreen[int | None]):
         if self.values() == self.original:
             self.dismiss(None)
             return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                _("Discard your changes to this contact person?"),
-                yes=_("Discard"),
-                no=_("Keep editing"),
-            ),
-            confirmed,
+        self.confirm(
+            _("Discard your changes to this contact person?"),
+            lambda: self.dismiss(None),
+            yes=_("Discard"),
+            no=_("Keep editing"),
         )
-
-
-class ConflictDialog(CrmModal[bool]):
-    """Somebody else saved first: what they changed; True = reload, False = keep editing."""
-
-    DEFAULT_CSS = """
-    ConflictDialog #conflict-body { height: auto; max-height: 14; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "answer(True)", N_("Reload"), id="conflict.reload"),
-        Binding("k,escape", "answer(False)", N_("Keep editing"), id="conflict.keep"),
-    ]
-
-    def __init__(
-        self,
-        conflict: Conflict,
-        original: Mapping[str, str],
-        mine: Mapping[str, str],
-        theirs: Mapping[str, str],
-    ) -> None:
-        super().__init__()
-        self.conflict = conflict
-        self.original = dict(original)
-        self.mine = dict(mine)
-        self.theirs = dict(theirs)
-
-    def body(self) -> Text:
-        text = Text()
-        for change in self.conflict.changes:
-            fields = ", ".join(field_label(f) for f in change.fields) or "—"
-            if text:
-                text.append("\n")
-            text.append(
-                _("{user}, {when}: {fields}").format(
-                    user=change.user, when=fmt_datetime(change.at), fields=fields
-                )
-            )
-        changed = [f for f in FIELDS if self.theirs[f] != self.original[f]]
-        for field in changed:
-            text.append("\n")
-            text.append(f"{field_label(field)}: ", style="bold")
-            text.append(self.theirs[field] or _("(empty)"))
-            if self.mine[field] != self.original[field] and self.mine[field] != self.theirs[field]:
-                text.append("  " + _("yours: {value}").format(value=self.mine[field] or "—"))
-        text.append("\n\n")
-        text.append(
-            _(
-                "Reload: show their version, your changes are dropped. "
-                "Keep editing: your changes stay, theirs fill the fields you did not "
-                "touch; saving then puts yours over theirs."
-            ),
-            style="dim",
-        )
-        return text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(
-                _("Somebody else changed this contact person meanwhile; nothing was saved."),
-                classes="dialog-title",
-                markup=False,
-            )
-            with VerticalScroll(classes="dialog-body", id="conflict-body"):
-                yield Static(self.body())
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Reload"), id="reload")
-                yield Button(_("Keep editing"), variant="primary", id="keep")
-
-    def on_mount(self) -> None:
-        self.query_one("#keep", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "reload")
-
-    def action_answer(self, reload: bool) -> None:
-        self.dismiss(reload)

@@ -7,28 +7,26 @@ the search box narrows it to the people whose name contains what was typed,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
 from termcrm.screens.base import CrmScreen
+from termcrm.screens.list_screen import SearchableScreen
+from termcrm.screens.paged_list import PagedList
 from termcrm.services import contacts
-from termcrm.services.dto import ContactOut, Page
-from termcrm.widgets.dialogs import ConfirmDialog
-from termcrm.widgets.row_sources import PagedSource
+from termcrm.services.dto import ContactOut
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
 
 PAGE = 100
-SEARCH_DEBOUNCE = 0.15
 RESTORE_PAGES = 20  # a reload reads at most this many pages to find the cursor's row again
 
 
@@ -56,7 +54,26 @@ def contact_columns() -> list[Column[ContactOut]]:
     ]
 
 
-class ContactsScreen(CrmScreen[None]):
+def delete_contact(screen: CrmScreen[Any], contact: ContactOut, then: Callable[[], None]) -> None:
+    """Ask, delete the contact person and say so; ``then()`` after that."""
+
+    def deleted(_out: None) -> None:
+        screen.notify(_("“{name}” deleted.").format(name=contact.full_name))
+        then()
+
+    screen.confirm(
+        _("Delete the contact person “{name}” of “{client}”?").format(
+            name=contact.full_name, client=contact.client
+        ),
+        lambda: screen.call(
+            lambda s, a: contacts.delete_contact(s, a, contact.id), deleted, write=True
+        ),
+        yes=_("Delete"),
+        no=_("Cancel"),
+    )
+
+
+class ContactsScreen(SearchableScreen):
     SECTION = "contacts"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search"), id="contacts.search"),
@@ -69,9 +86,13 @@ class ContactsScreen(CrmScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_text = ""
-        self._debounce: Timer | None = None
-        self._generation = 0
+        self.pages: PagedList[ContactOut] = PagedList(
+            self,
+            "#contacts",
+            page_size=PAGE,
+            on_change=self._show_status,
+            on_page=self._restore_step,
+        )
         self._total: int | None = None
         self._restore: int | None = None  # the row to put the cursor back on after a reload
 
@@ -100,63 +121,32 @@ class ContactsScreen(CrmScreen[None]):
         row = self.table.current
         return row.id if row is not None else None
 
-    def on_mount(self) -> None:
-        self.table.focus()
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        if self.table.source is not None:
-            self.reload_keep_position()
-
     # -- loading -------------------------------------------------------------------------
 
     def load(self, restore: int | None = None) -> None:
         """(Re)read the list for the current search text; the cursor back on row ``restore``."""
-        self._generation += 1
-        generation = self._generation
         text = self.query_text
         self._total = None
         self._restore = restore if restore else None
-        source: PagedSource[ContactOut] = PagedSource(
-            partial(self._fetch, generation, text), self._rows_changed, page_size=PAGE
+        source = self.pages.load(
+            lambda s, a, after, n: contacts.list_contacts(
+                s, a, text=text or None, after=after, limit=n
+            )
         )
-        self.table.set_source(source)
         self._show_status()
         if not text:
 
             def counted(total: int) -> None:
-                if generation == self._generation:
-                    self._total = total
-                    source.set_total(total)
+                self._total = total
+                source.set_total(total)
 
-            self.call(lambda s, a: contacts.count_contacts(s, a), counted)
+            self.pages.call(lambda s, a: contacts.count_contacts(s, a), counted)
 
-    def _fetch(self, generation: int, text: str, page: int, after: str | None) -> None:
-        def arrived(result: Page[ContactOut]) -> None:
-            source = self.table.source
-            if generation == self._generation and isinstance(source, PagedSource):
-                source.put(page, result.items, result.next_cursor)
-                if self._restore is not None:
-                    self._restore_step(source, page, result.next_cursor is None)
-
-        def failed(error: Exception) -> bool:
-            if isinstance(self.table.source, PagedSource):
-                self.table.source.failed(page)
-            return False
-
-        self.call(
-            lambda s, a: contacts.list_contacts(s, a, text=text or None, after=after, limit=PAGE),
-            arrived,
-            failed=failed,
-        )
-
-    def _rows_changed(self) -> None:
-        self.table.rows_changed()
-        self._show_status()
-
-    def _restore_step(self, source: PagedSource[ContactOut], page: int, last: bool) -> None:
+    def _restore_step(self, page: int, last: bool) -> None:
         """Read on, page after page, to the row the cursor was on before a reload."""
-        assert self._restore is not None
+        source = self.pages.source
+        if self._restore is None or source is None:
+            return
         target = self._restore // PAGE
         if page < target and not last and page < RESTORE_PAGES:
             source.ensure((page + 1) * PAGE, (page + 1) * PAGE)
@@ -173,8 +163,8 @@ class ContactsScreen(CrmScreen[None]):
         self.load(restore=self.table.cursor)
 
     def _show_status(self) -> None:
-        source = self.table.source
-        if not isinstance(source, PagedSource):
+        source = self.pages.source
+        if source is None:
             return
         loaded = source.first_page_loaded()
         if self.query_text:
@@ -190,37 +180,6 @@ class ContactsScreen(CrmScreen[None]):
         else:
             text = _("Counting contact persons…")
         self.query_one("#status", Static).update(text)
-
-    # -- search box ------------------------------------------------------------------------
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
-            return
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(SEARCH_DEBOUNCE, partial(self._apply_search, event.value))
-
-    def _apply_search(self, value: str) -> None:
-        value = value.strip()
-        if value == self.query_text:
-            return
-        self.query_text = value
-        self.load()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self._apply_search(event.value)
-            self.table.focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.value:
-            search.value = ""
-            self._apply_search("")
-        self.table.focus()
 
     # -- contact actions ---------------------------------------------------------------------
 
@@ -245,31 +204,5 @@ class ContactsScreen(CrmScreen[None]):
 
     def action_delete(self) -> None:
         row = self.table.current
-        if row is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.call(
-                    lambda s, a: contacts.delete_contact(s, a, row.id),
-                    lambda _out: self._deleted(row),
-                    write=True,
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                _("Delete the contact person “{name}” of “{client}”?").format(
-                    name=row.full_name, client=row.client
-                ),
-                yes=_("Delete"),
-                no=_("Cancel"),
-            ),
-            confirmed,
-        )
-
-    def _deleted(self, row: ContactOut) -> None:
-        self.notify(_("“{name}” deleted.").format(name=row.full_name))
-        self.reload_keep_position()
-
-    def action_reload(self) -> None:
-        self.reload_keep_position()
+        if row is not None:
+            delete_contact(self, row, self.reload_keep_position)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import ClassVar
 
 from babel import Locale
@@ -22,13 +21,13 @@ from textual.widgets import Footer, Static
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_datetime, fmt_number, ngettext
-from termcrm.screens.base import CrmScreen
+from termcrm.screens.list_screen import ListScreen
+from termcrm.screens.paged_list import PagedList
 from termcrm.services import journal
-from termcrm.services.dto import InteractionOut, Page
+from termcrm.services.dto import InteractionOut
 from termcrm.services.journal import JournalFilter
 from termcrm.widgets.client_picker import ClientPicker
 from termcrm.widgets.labels import value_label
-from termcrm.widgets.row_sources import PagedSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
 
@@ -79,7 +78,7 @@ def journal_columns() -> list[Column[InteractionOut]]:
     ]
 
 
-class JournalScreen(CrmScreen[None]):
+class JournalScreen(ListScreen):
     SECTION = "journal"
     DEFAULT_CSS = """
     JournalScreen #client-bar { display: none; }
@@ -100,9 +99,10 @@ class JournalScreen(CrmScreen[None]):
         self.filter = JournalFilter()
         self.period = "all"
         self.client_name = ""
-        self._generation = 0
-        self._pending: PagedSource[InteractionOut] | None = None  # the list being read
-        self._keep = (False, 0)  # keep the position when it arrives? the cursor then
+        # the table keeps showing what it shows until the new first page arrives
+        self.pages: PagedList[InteractionOut] = PagedList(
+            self, "#journal", page_size=PAGE, wait=True, on_change=self._show_status
+        )
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.SECTION)
@@ -126,15 +126,6 @@ class JournalScreen(CrmScreen[None]):
         row = self.table.current
         return row.client_id if row is not None else None
 
-    def on_mount(self) -> None:
-        self.table.focus()
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        # back from a dialog (a quick log) or another section: the list as it is now
-        if self.table.source is not None:
-            self.load(keep_position=True)
-
     # -- loading -------------------------------------------------------------------------
 
     def load(self, *, keep_position: bool = False) -> None:
@@ -143,49 +134,11 @@ class JournalScreen(CrmScreen[None]):
         The table keeps showing what it shows until the new first page arrives,
         so a reload does not flicker; a new filter starts at the top.
         """
-        self._generation += 1
-        generation = self._generation
         flt = replace(self.filter, since=period_start(self.period))
-        source: PagedSource[InteractionOut] = PagedSource(
-            partial(self._fetch, generation, flt),
-            partial(self._rows_changed, generation),
-            page_size=PAGE,
+        self.pages.load(
+            lambda s, a, after, n: journal.list_interactions(s, a, flt, after=after, limit=n),
+            keep_cursor=keep_position,
         )
-        self._pending = source
-        self._keep = (keep_position, self.table.cursor)
-        self._show_status()
-        # the table takes the new list when its first page is in; then it reads what is in view
-        source.ensure(0, 0)
-
-    def _fetch(self, generation: int, flt: JournalFilter, page: int, after: str | None) -> None:
-        def arrived(result: Page[InteractionOut]) -> None:
-            if generation != self._generation:
-                return
-            if self._pending is not None:
-                self._pending.put(page, result.items, result.next_cursor)
-
-        def failed(error: Exception) -> bool:
-            if generation == self._generation and self._pending is not None:
-                self._pending.failed(page)
-            return False
-
-        self.call(
-            lambda s, a: journal.list_interactions(s, a, flt, after=after, limit=PAGE),
-            arrived,
-            failed=failed,
-        )
-
-    def _rows_changed(self, generation: int) -> None:
-        if generation != self._generation or self._pending is None:
-            return
-        table = self.table
-        if table.source is not self._pending:
-            keep, cursor = self._keep
-            table.set_source(self._pending, keep_cursor=keep)
-            if keep:
-                table.cursor = min(cursor, max(0, self._pending.total - 1))
-        else:
-            table.rows_changed()
         self._show_status()
 
     def _show_status(self) -> None:
@@ -196,9 +149,8 @@ class JournalScreen(CrmScreen[None]):
             parts.append(_(PERIOD_NAMES[self.period]))
         if self.filter.client_id is not None:
             parts.append(_("client: {name}").format(name=self.client_name))
-        source = self.table.source
-        pending = self._pending
-        if pending is None or source is not pending:
+        pending = self.pages.source
+        if pending is None or not self.pages.showing:
             lead = _("Reading the journal…")
         elif pending.exact:
             lead = ngettext("{count} interaction", "{count} interactions", pending.total).format(
@@ -267,7 +219,8 @@ class JournalScreen(CrmScreen[None]):
         elif self.filter.client_id is not None:
             self._set_client(None, "")
 
-    def action_reload(self) -> None:
+    def reload_keep_position(self) -> None:
+        # back from a dialog (a quick log) or another section: the list as it is now
         self.load(keep_position=True)
 
     # -- rows ----------------------------------------------------------------------------

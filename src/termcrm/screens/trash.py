@@ -7,7 +7,6 @@ list is keyset-paged like the card file, so a large trash costs what a page does
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -15,12 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
 from termcrm.i18n import N_, _, fmt_datetime, fmt_number, ngettext
-from termcrm.screens.base import CrmScreen
+from termcrm.screens.list_screen import ListScreen
+from termcrm.screens.paged_list import PagedList
 from termcrm.services import client_lists, clients
 from termcrm.services.client_lists import ClientFilter
-from termcrm.services.dto import ClientOut, ClientRow, Page
-from termcrm.widgets.dialogs import ConfirmDialog
-from termcrm.widgets.row_sources import PagedSource
+from termcrm.services.dto import ClientOut, ClientRow
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
 
@@ -39,7 +37,7 @@ def trash_columns() -> list[Column[ClientRow]]:
     ]
 
 
-class TrashScreen(CrmScreen[None]):
+class TrashScreen(ListScreen):
     SECTION = "trash"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "restore", N_("Restore"), id="trash.restore"),
@@ -51,7 +49,7 @@ class TrashScreen(CrmScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._generation = 0
+        self.pages: PagedList[ClientRow] = PagedList(self, "#trash", page_size=PAGE)
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.SECTION)
@@ -68,72 +66,40 @@ class TrashScreen(CrmScreen[None]):
     def table(self) -> VirtualTable[ClientRow]:
         return self.query_one("#trash", VirtualTable)
 
-    def on_mount(self) -> None:
-        self.table.focus()  # Enter restores here too (r shows in the footer)
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        # clients deleted in the card file since the last visit
-        if self.table.source is not None:
-            self.reload_keep_position()
-
     # -- loading -------------------------------------------------------------------------
 
     def load(self) -> None:
-        self._generation += 1
-        generation = self._generation
-        source: PagedSource[ClientRow] = PagedSource(
-            partial(self._fetch, generation), self.table.rows_changed, page_size=PAGE
+        source = self.pages.load(
+            lambda s, a, after, n: client_lists.list_clients(
+                s, a, TRASH, sort=SORT, after=after, limit=n
+            )
         )
-        self.table.set_source(source)
         self.query_one("#status", Static).update(_("Counting clients…"))
 
         def counted(total: int) -> None:
-            if generation == self._generation:
-                source.set_total(total)
-                self.query_one("#status", Static).update(
-                    ngettext(
-                        "{count} client in the trash", "{count} clients in the trash", total
-                    ).format(count=fmt_number(total))
-                )
+            source.set_total(total)
+            self.query_one("#status", Static).update(
+                ngettext(
+                    "{count} client in the trash", "{count} clients in the trash", total
+                ).format(count=fmt_number(total))
+            )
 
-        def anchored(anchors: list[str]) -> None:
-            if generation == self._generation:
-                source.set_anchors(anchors)
-
-        self.call(lambda s, a: client_lists.count_clients(s, a, TRASH), counted)
-        self.call(
+        self.pages.call(lambda s, a: client_lists.count_clients(s, a, TRASH), counted)
+        self.pages.call(
             lambda s, a: client_lists.client_anchors(s, a, TRASH, sort=SORT, every=PAGE),
-            anchored,
-        )
-
-    def _fetch(self, generation: int, page: int, after: str | None) -> None:
-        def arrived(result: Page[ClientRow]) -> None:
-            if generation == self._generation and isinstance(self.table.source, PagedSource):
-                self.table.source.put(page, result.items, result.next_cursor)
-
-        def failed(error: Exception) -> bool:
-            if isinstance(self.table.source, PagedSource):
-                self.table.source.failed(page)
-            return False
-
-        self.call(
-            lambda s, a: client_lists.list_clients(s, a, TRASH, sort=SORT, after=after, limit=PAGE),
-            arrived,
-            failed=failed,
+            source.set_anchors,
         )
 
     def reload_keep_position(self) -> None:
+        # on coming back: with the clients deleted in the card file meanwhile
         cursor = self.table.cursor
         self.load()
         self.table.cursor = cursor
 
-    def action_reload(self) -> None:
-        self.reload_keep_position()
-
     # -- restoring -------------------------------------------------------------------------
 
     def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
+        # Enter restores too (r shows in the footer)
         event.stop()
         self.action_restore()
 
@@ -141,23 +107,16 @@ class TrashScreen(CrmScreen[None]):
         row = self.table.current
         if row is None:
             return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.call(
-                    lambda s, a: clients.restore_client(s, a, row.id),
-                    self._restored,
-                    write=True,
-                    failed=self._restore_failed,
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                _("Restore “{name}” to the card file?").format(name=row.name),
-                yes=_("Restore"),
-                no=_("Cancel"),
+        self.confirm(
+            _("Restore “{name}” to the card file?").format(name=row.name),
+            lambda: self.call(
+                lambda s, a: clients.restore_client(s, a, row.id),
+                self._restored,
+                write=True,
+                failed=self._restore_failed,
             ),
-            confirmed,
+            yes=_("Restore"),
+            no=_("Cancel"),
         )
 
     def _restored(self, client: ClientOut) -> None:

@@ -12,15 +12,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
 from termcrm.config import Settings, masked_url
-from termcrm.services import org, schema
+from termcrm.services import client_lists, org, schema
 from termcrm.services.actor import Actor
-from termcrm.services.demo import DemoSummary, has_clients, load_demo
 from termcrm.services.errors import CrmError
+
+if TYPE_CHECKING:
+    from termcrm.services.demo import DemoSummary
 
 T = TypeVar("T")
 Call = Callable[[Session, Actor], T]
@@ -51,7 +53,7 @@ class Backend:
         """Open the database (creating a new one), resolve the acting user. Blocking."""
         try:
             where = _where(self.settings.database_url)
-            db = schema.open_database(self.settings.database_url)
+            db = schema.open_database(self.settings.database_url, interactive=True)
             created = schema.prepare(db, where)
             region = self.settings.phone_region
             with db.read() as s:
@@ -60,7 +62,9 @@ class Backend:
                 with db.write() as s:
                     actor = org.resolve_actor(s, self.login, phone_region=region)
             self._db, self._actor = db, actor
-            return Connection(where, created, not has_clients(db), actor)
+            with db.read() as s:
+                empty = not client_lists.any_clients(s)
+            return Connection(where, created, empty, actor)
         except BaseException as exc:
             self._failed = exc
             raise
@@ -91,6 +95,8 @@ class Backend:
             return fn(s, self._actor)
 
     def load_demo(self, clients: int = 300) -> DemoSummary:
+        from termcrm.services.demo import load_demo  # Faker and friends: only when asked
+
         self.wait()
         assert self._db is not None and self._actor is not None
         return load_demo(self._db, admin_login=self._actor.login, clients=clients)

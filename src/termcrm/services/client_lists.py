@@ -227,11 +227,26 @@ def list_clients(
     return Page(items=[_row(r) for r in rows], next_cursor=cursor)
 
 
+def any_clients(s: Session) -> bool:
+    """True when the database holds any client at all (in the trash too)."""
+    return s.execute(sa.select(client_t.c.id).limit(1)).first() is not None
+
+
+# filters with an index of their own: a count under them reads that index
+_COLUMN_FILTERS = ("f_group", "f_status", "f_territory", "f_city", "f_parent", "f_tag")
+
+
 def count_clients(s: Session, actor: Actor, flt: ClientFilter | None = None) -> int:
     """How many clients a list holds (what a scrollbar needs)."""
     flt = flt or ClientFilter()
-    q = sa.select(sa.func.count()).select_from(client_t).where(*_conditions(actor, flt))
-    return int(s.execute(q, {**actor_params(actor), **_filter_params(flt)}).scalar_one())
+    conds = _conditions(actor, flt)
+    params = _filter_params(flt)
+    if all(params[name] is None for name in _COLUMN_FILTERS) and not flt.custom:
+        # always true; it steers SQLite to count the partial name index (40 ms a
+        # million) instead of reading the table (170 ms), as every list filter does
+        conds.append(client_t.c.name_key >= "")
+    q = sa.select(sa.func.count()).select_from(client_t).where(*conds)
+    return int(s.execute(q, {**actor_params(actor), **params}).scalar_one())
 
 
 def client_anchors(
@@ -295,15 +310,15 @@ MAX_FACET_VALUES = 500
 def client_facets(s: Session, actor: Actor) -> dict[str, list[str]]:
     """The values in use for each filter (group, status, territory, city, tag), for pickers.
 
-    Read from the indexes alone (trashed clients' values included): a fraction of a
-    second on a million clients.
+    Read from the partial indexes of live clients alone: a fraction of a second on a
+    million clients.
     """
     visible = visible_clients(actor)
     out: dict[str, list[str]] = {}
     for name, column in FACETS.items():
         q = (
             sa.select(column)
-            .where(visible, column != "")
+            .where(visible, client_t.c.deleted_at.is_(None), column != "")
             .group_by(column)
             .order_by(column)
             .limit(MAX_FACET_VALUES)

@@ -31,9 +31,10 @@ class SchemaState:
         return self.current == self.head
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, *, interactive: bool = False) -> Database:
+    """``interactive``: for a long-running app, memory that does not grow with the file."""
     try:
-        return Database(url)
+        return Database(url, interactive=interactive)
     except DatabaseUrlError as exc:
         raise SchemaError(str(exc)) from None
 

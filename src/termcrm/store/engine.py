@@ -29,6 +29,7 @@ BUSY_TIMEOUT_S = 30.0
 # (a rep's search on 1M clients: 13 -> 7 ms). The map is address space, not memory.
 CACHE_KIB = 16 * 1024
 MMAP_BYTES = 0x7FFF0000  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
+INTERACTIVE_CACHE_KIB = 2 * 1024  # per connection of the TUI: memory flat whatever the file size
 
 
 class DatabaseUrlError(ValueError):
@@ -78,7 +79,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, interactive: bool = False) -> None:
+    cache_kib = INTERACTIVE_CACHE_KIB if interactive else CACHE_KIB
+    mmap_bytes = 0 if interactive else MMAP_BYTES
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -87,8 +91,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        cur.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        cur.execute(f"PRAGMA cache_size = -{cache_kib}")
+        cur.execute(f"PRAGMA mmap_size = {mmap_bytes}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -97,7 +101,10 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, interactive: bool = False) -> Engine:
+    """An engine; ``interactive`` for a long-running app (the TUI): SQLite without
+    mmap and with a small page cache, so its memory does not grow with the file
+    (a million-client file is mapped, page by page, into every pooled connection)."""
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
@@ -106,7 +113,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
         engine = sa.create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, interactive=interactive)
         return engine
     kwargs["pool_pre_ping"] = True
     return sa.create_engine(url, **kwargs)
@@ -115,9 +122,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 class Database:
     """One database: an engine plus read and write transactions over it."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, interactive: bool = False) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, echo=echo)
+        self.engine = make_engine(self.url, echo=echo, interactive=interactive)
         self._writer = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
             if self.dialect == "sqlite"

@@ -1,4 +1,5 @@
-"""Row sources for VirtualTable: a paged list held in an LRU cache, and a fixed list.
+"""Row sources for VirtualTable: a paged list held in an LRU cache, a fixed list, and
+one fixed row above another source.
 
 A ``PagedSource`` never holds the whole list: it keeps the last ``max_pages``
 pages it was asked for. To fetch page ``k`` it needs the cursor that ends page
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
+
+from termcrm.widgets.virtual_table import RowSource
 
 Item = TypeVar("Item")
 # fetch(page number, cursor to read after) -> starts the read; the answer comes
@@ -124,3 +127,22 @@ class ListSource(Generic[Item]):
 
     def ensure(self, first: int, last: int) -> None:
         pass
+
+
+class WithFirst(Generic[Item]):
+    """A row source with one fixed row before a paged list (the parent above the branches)."""
+
+    def __init__(self, first: Item, rest: RowSource[Item]) -> None:
+        self.first = first
+        self.rest = rest
+
+    @property
+    def total(self) -> int:
+        return 1 + self.rest.total
+
+    def get(self, index: int) -> Item | None:
+        return self.first if index == 0 else self.rest.get(index - 1)
+
+    def ensure(self, first: int, last: int) -> None:
+        if last >= 1:
+            self.rest.ensure(max(0, first - 1), last - 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from rich.cells import cell_len, set_cell_size
@@ -24,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from termcrm.i18n import N_
+from termcrm.i18n import N_, fmt_datetime
 from termcrm.widgets.translated import translate_bindings
 
 Item = TypeVar("Item")
@@ -41,6 +42,12 @@ class Column(Generic[Item]):
     weight: int = 1  # share of the left-over width among flexible columns
     sort: str | None = None  # the service's sort key, when the column can sort
     right: bool = False  # right-aligned (numbers, amounts)
+
+
+def datetime_width() -> int:
+    """Cells a date and time takes in the current language (the widest month and hour):
+    the width of a column of them."""
+    return cell_len(fmt_datetime(datetime(2026, 12, 28, 22, 55, tzinfo=UTC)))
 
 
 class RowSource(Protocol[Row_co]):

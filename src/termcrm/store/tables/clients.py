@@ -12,18 +12,33 @@ from termcrm.store.tables.base import Editable
 from termcrm.store.types import UTCDateTime, json_type
 
 
+def _live(name: str, *columns: str) -> sa.Index:
+    """An index of live clients only (not in the trash)."""
+    where = sa.text("deleted_at IS NULL")
+    return sa.Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 class Client(Editable, table=True):
     __tablename__ = "client"
     __table_args__ = (
-        sa.Index("ix_client_owner_name", "owner_id", "name_key", "id"),
-        sa.Index("ix_client_department_name", "department_id", "name_key", "id"),
-        sa.Index("ix_client_name_key", "name_key", "id"),
+        # the card file's lists: keyset pages over (filter, sort column, id) of live
+        # clients; partial indexes, so counting and anchoring never read a trashed row
+        _live("ix_client_owner_name", "owner_id", "name_key", "id"),
+        _live("ix_client_department_name", "department_id", "name_key", "id"),
+        _live("ix_client_name_key", "name_key", "id"),
+        _live("ix_client_group_id", "client_group", "id"),
+        _live("ix_client_status_id", "status", "id"),
+        _live("ix_client_city_id", "city", "id"),
+        _live("ix_client_territory_id", "territory", "id"),
         sa.Index("ix_client_tax_id", "tax_id"),
-        # the card file's column sorts: keyset pages over (column, id)
-        sa.Index("ix_client_group_id", "client_group", "id"),
-        sa.Index("ix_client_status_id", "status", "id"),
-        sa.Index("ix_client_city_id", "city", "id"),
-        sa.Index("ix_client_territory_id", "territory", "id"),
+        # the trash, newest deletion first
+        sa.Index(
+            "ix_client_trash",
+            "updated_at",
+            "id",
+            sqlite_where=sa.text("deleted_at IS NOT NULL"),
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
+        ),
     )
 
     kind: str = Field(default="company", max_length=16)  # company | person
