@@ -15,6 +15,8 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -109,12 +111,19 @@ class TermCrmApp(App[None]):
     def __init__(
         self,
         settings: Settings,
-        backend: Backend,
+        backend: Backend | None = None,
         *,
+        login: str | None = None,
         ui_state: UiState | None = None,
     ) -> None:
+        """``backend``: made in the connecting worker when not given, so that importing
+        the database stack (a third of a second) never delays the first frame."""
         self.settings = settings
-        self.backend = backend
+        self._backend = backend
+        self._backend_made = threading.Event()
+        if backend is not None:
+            self._backend_made.set()
+        self._login = login
         self.ui_state = ui_state or UiState()
         self.connection: Connection | None = None
         self._requests: dict[int, _Request] = {}
@@ -154,11 +163,10 @@ class TermCrmApp(App[None]):
         self._requests[token] = _Request(requester, done, failed, group)
         if group is not None:
             self._latest[group] = token
-        backend = self.backend
 
         def job() -> None:
             try:
-                result = backend.call(fn, write=write)
+                result = self.backend.call(fn, write=write)
             except Exception as exc:
                 self.post_message(Failed(token, exc))
             else:
@@ -203,14 +211,38 @@ class TermCrmApp(App[None]):
     # -- start-up ---------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.settings.keys:
+            from termcrm.screens.keymap import keymap_problems
+
+            for problem in keymap_problems(self.settings.keys):
+                self.notify(problem, severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.switch_mode("clients")
         self.run_worker(self._connect, thread=True, exit_on_error=False, group="connect")
 
+    @property
+    def user_key(self) -> str:
+        """Who runs the app, for what it remembers per user (without the database)."""
+        return self._login or f"uid:{os.getuid()}"
+
+    @property
+    def backend(self) -> Backend:
+        """The hold on the database; in a worker, waits until the app has made it."""
+        self._backend_made.wait()
+        if self._backend is None:  # making it failed: that error is on the screen
+            raise RuntimeError("termcrm could not open its database")
+        return self._backend
+
     def _connect(self) -> None:
         try:
-            connection = self.backend.connect()
+            if self._backend is None:
+                from termcrm.services.backend import Backend
+
+                self._backend = Backend(self.settings, login=self._login)
+            self._backend_made.set()
+            connection = self._backend.connect()
         except Exception as exc:
+            self._backend_made.set()
             self.call_from_thread(self._connection_failed, exc)
             return
         self.post_message(Connected(connection))
@@ -353,11 +385,5 @@ def make_app(
     state_path: Path | str | None = None,
 ) -> TermCrmApp:
     """The app on the configured database (or ``db``); used by the CLI and the tests."""
-    from termcrm.services.backend import Backend
-
     settings = settings or load_settings(db)
-    return TermCrmApp(
-        settings,
-        Backend(settings, login=login),
-        ui_state=UiState(state_path) if state_path else None,
-    )
+    return TermCrmApp(settings, login=login, ui_state=UiState(state_path) if state_path else None)

@@ -1,4 +1,6 @@
-"""What the TUI remembers between runs (the theme), in the user's state directory.
+"""What the TUI remembers between runs, in the user's state directory: the theme, and
+the first page of the card file as the user last saw it (shown at once on the next
+start, until the live page arrives).
 
 A small JSON file, ``$XDG_STATE_HOME/termcrm/ui.json`` on Linux. It is not the
 config file: the app writes it, the user need not. A missing or unreadable file
@@ -40,7 +42,10 @@ class UiState:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            # private: it may hold the names of the user's clients (the first page)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(data, indent=1))
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only home must not stop anybody from working

@@ -126,12 +126,22 @@ def config_show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     if fmt is not Format.table:
         typer.echo(
             to_json(
-                {"settings": values, "sources": st.sources, "files": [str(p) for p in st.files]}
+                {
+                    "settings": values,
+                    "sources": st.sources,
+                    "keys": st.keys,
+                    "files": [str(p) for p in st.files],
+                }
             )
         )
         return
+    rows = [{"key": k, "value": v, "source": st.sources[k]} for k, v in values.items()]
+    rows += [
+        {"key": f"keys.{binding}", "value": key, "source": "config"}
+        for binding, key in sorted(st.keys.items())
+    ]
     emit(
-        [{"key": k, "value": v, "source": st.sources[k]} for k, v in values.items()],
+        rows,
         [
             ("Setting", lambda r: r["key"]),
             ("Value", lambda r: r["value"]),
@@ -198,12 +208,16 @@ def demo(
     )
 
 
+def has_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 @guarded
 def open_app(rt: Runtime) -> None:
     """Start the TUI; the settings are checked first so a bad config is one line."""
-    import sys
-
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not has_terminal():
         fail(
             "the termcrm app needs a terminal (over SSH: ssh -t host termcrm); "
             "for scripts use the commands: termcrm --help"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.worker import Worker
 
-from termcrm.widgets.dialogs import ConfirmDialog
+from termcrm.widgets.dialogs import ConfirmDialog, Dialog
 from termcrm.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -56,11 +56,20 @@ class CrmScreen(_Calls, Screen[R]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+        self._covered = False
+
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+
+    def back_on_top(self) -> bool:
+        """True once each time the screen comes back after something covered it.
+
+        Textual posts ScreenResume twice when a section is first shown; a screen that
+        re-reads its data on resume asks this, so a start-up reads once, not three times.
+        """
+        covered, self._covered = self._covered, False
+        return covered
 
 
-class CrmModal(_Calls, ModalScreen[R]):
-    """A dialog over the current screen."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        translate_bindings(self)
+class CrmModal(_Calls, Dialog[R]):
+    """A dialog over the current screen that calls services."""

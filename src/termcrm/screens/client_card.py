@@ -148,7 +148,7 @@ def deal_columns() -> list[Column[DealOut]]:
         Column("title", _("Title"), lambda d: d.title, min_width=12, weight=3),
         Column("stage", _("Stage"), lambda d: d.stage, min_width=8),
         Column(
-            "amount", _("Amount"), lambda d: fmt_money(d.amount, d.currency), width=14, right=True
+            "amount", _("Amount"), lambda d: fmt_money(d.amount, d.currency), width=18, right=True
         ),
         Column("close", _("Closes"), lambda d: fmt_date(d.expected_close), width=10),
         Column("owner", _("Owner"), lambda d: d.owner, min_width=6),
@@ -290,7 +290,7 @@ def header(data: CardData) -> RenderableType:
             f"{fmt_date(task.due_at)} {task.title}" if task else "—",
         ),
     )
-    grid = Table.grid(expand=True)
+    grid = Table.grid(expand=True, padding=(0, 1))
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     grid.add_column(no_wrap=True, justify="right", style="dim")
     grid.add_row(first, _("v{version}").format(version=c.version))

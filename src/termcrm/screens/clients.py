@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,19 +21,58 @@ from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
 from termcrm.screens.base import CrmScreen
 from termcrm.screens.list_screen import SearchableScreen
 from termcrm.screens.paged_list import PagedList
-from termcrm.services import client_lists, clients
-from termcrm.services.client_lists import ClientFilter
 from termcrm.services.dto import ClientOut, ClientRow, SearchResult
+from termcrm.services.filters import ClientFilter
 from termcrm.widgets.labels import value_label
 from termcrm.widgets.row_sources import ListSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 PAGE = 100
 SEARCH_LIMIT = 200
 SCOPES = ("all", "mine", "department")
 SCOPE_NAMES = {"all": N_("all I may see"), "mine": N_("mine"), "department": N_("my department")}
 SORTABLE = ("name", "group", "status", "city")
+
+
+# The services import the database stack (SQLAlchemy: a third of a second). The card
+# file is the first screen: it reaches them only in its service calls, which run in
+# worker threads, so the first frame never waits for that import.
+def _lists() -> ModuleType:
+    from termcrm.services import client_lists
+
+    return client_lists
+
+
+def _clients() -> ModuleType:
+    from termcrm.services import clients
+
+    return clients
+
+
+REMEMBERED_ROWS = 60  # more than a tall terminal shows
+
+
+def _page_key(app: Any) -> str:
+    return f"first_page:{app.settings.database_url}:{app.user_key}"
+
+
+def remembered_page(app: Any) -> list[ClientRow]:
+    """The first page of the card file as this user last saw it on this database."""
+    rows = app.ui_state.get(_page_key(app))
+    if not isinstance(rows, list):
+        return []
+    try:
+        return [ClientRow.from_json(r) for r in rows]
+    except (TypeError, ValueError, KeyError):
+        return []  # an older or damaged state file: no head start, no harm
+
+
+def remember_page(app: Any, rows: list[ClientRow]) -> None:
+    app.ui_state.set(_page_key(app), [r.to_json() for r in rows])
 
 
 def client_columns() -> list[Column[ClientRow]]:
@@ -66,7 +105,7 @@ def move_to_trash(
             name=client.name
         ),
         lambda: screen.call(
-            lambda s, a: clients.delete_client(s, a, client.id, version=client.version),
+            lambda s, a: _clients().delete_client(s, a, client.id, version=client.version),
             deleted,
             write=True,
             failed=failed,
@@ -94,7 +133,11 @@ class ClientsScreen(SearchableScreen):
         super().__init__()
         self.filter = ClientFilter()
         self.sort = "name"
-        self.pages: PagedList[ClientRow] = PagedList(self, "#clients", page_size=PAGE)
+        self.pages: PagedList[ClientRow] = PagedList(
+            self, "#clients", page_size=PAGE, on_page=self._page_in
+        )
+        self._live = False  # has a live page of the list come in yet?
+        self._seeded = False  # is the table showing the remembered first page?
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.SECTION)
@@ -118,6 +161,22 @@ class ClientsScreen(SearchableScreen):
 
     # -- loading -------------------------------------------------------------------------
 
+    def on_mount(self) -> None:
+        """The card file as it was last seen, at once; the live list replaces it when its
+        first page is in (the database stack takes a third of a second to import)."""
+        # (ListScreen.on_mount, which Textual calls after this one, loads the list)
+        seen = remembered_page(self.crm)
+        if seen:
+            self.table.set_source(ListSource(seen))
+            self._seeded = True
+
+    def _page_in(self, page_no: int, last: bool) -> None:
+        self._live = True
+        is_default = not self.query_text and self.filter == ClientFilter() and self.sort == "name"
+        if page_no == 0 and is_default and self.pages.source is not None:
+            rows = [self.pages.source.get(i) for i in range(REMEMBERED_ROWS)]
+            remember_page(self.crm, [r for r in rows if r is not None])
+
     def load(self) -> None:
         """(Re)read the list for the current filter, sort and search text."""
         if self.query_text:
@@ -125,21 +184,23 @@ class ClientsScreen(SearchableScreen):
             self._search()
             return
         flt, sort = self.filter, self.sort
+        # the remembered page stays on screen until the live one is in
+        self.pages.wait = self._seeded and not self._live
         source = self.pages.load(
-            lambda s, a, after, n: client_lists.list_clients(
-                s, a, flt, sort=sort, after=after, limit=n
-            )
+            lambda s, a, after, n: _lists().list_clients(s, a, flt, sort=sort, after=after, limit=n)
         )
         self.table.set_sort(sort.lstrip("-"), sort.startswith("-"))
         self._show_status(None)
+        if self.pages.wait:
+            self.query_one("#status", Static).update(_("Connecting…"))
 
         def counted(total: int) -> None:
             source.set_total(total)
             self._show_status(total)
 
-        self.pages.call(lambda s, a: client_lists.count_clients(s, a, flt), counted)
+        self.pages.call(lambda s, a: _lists().count_clients(s, a, flt), counted)
         self.pages.call(
-            lambda s, a: client_lists.client_anchors(s, a, flt, sort=sort, every=PAGE),
+            lambda s, a: _lists().client_anchors(s, a, flt, sort=sort, every=PAGE),
             source.set_anchors,
         )
 
@@ -166,7 +227,7 @@ class ClientsScreen(SearchableScreen):
             )
 
         self.call(
-            lambda s, a: client_lists.search_clients(s, a, text, limit=SEARCH_LIMIT, flt=flt),
+            lambda s, a: _lists().search_clients(s, a, text, limit=SEARCH_LIMIT, flt=flt),
             found,
             group="clients.search",
         )

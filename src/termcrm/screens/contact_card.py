@@ -122,7 +122,7 @@ class ContactCardScreen(CrmScreen[None]):
 
     def on_screen_resume(self) -> None:
         # back from an edit or the quick log: the card and its history as they are now
-        if self.contact is not None:
+        if self.back_on_top() and self.contact is not None:
             self.load()
 
     # -- loading ---------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class ListScreen(CrmScreen[None]):
         self.load()
 
     def on_screen_resume(self) -> None:
-        if self.table.source is not None:  # not the first time it is shown
+        if self.back_on_top() and self.table.source is not None:
             self.reload_keep_position()
 
     def action_reload(self) -> None:

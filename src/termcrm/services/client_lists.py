@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +20,7 @@ from termcrm.services.access import (
 from termcrm.services.actor import Actor
 from termcrm.services.dto import ClientRow, Page, SearchResult
 from termcrm.services.errors import Invalid
+from termcrm.services.filters import SCOPES, ClientFilter
 from termcrm.services.paging import (
     after_params,
     check_limit,
@@ -37,7 +37,6 @@ tag_t = table(ClientTag)
 user_t = table(User)
 task_t = table(Task)
 
-SCOPES = ("all", "mine", "department")
 SEARCH_COUNT_CAP = 1000
 # queries under three characters scan the text of this many newest clients
 SHORT_SCAN_ROWS = 50_000
@@ -52,20 +51,6 @@ SORTS: dict[str, tuple[sa.Column[Any], type]] = {
     "id": (client_t.c.id, int),
 }
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class ClientFilter:
-    scope: str = "all"  # all (everything the actor may see) | mine | department
-    owner_id: int | None = None
-    group: str | None = None
-    status: str | None = None
-    territory: str | None = None
-    city: str | None = None
-    tag: str | None = None
-    parent_id: int | None = None
-    custom: tuple[tuple[str, str], ...] = ()  # (key, value) pairs, all must match
-    deleted: bool = False  # True lists the trash
 
 
 def _filter_params(f: ClientFilter) -> dict[str, Any]:

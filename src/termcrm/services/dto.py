@@ -85,6 +85,23 @@ class ClientRow:
     next_task_at: datetime | None = None  # the earliest open task on the client
     deleted_at: datetime | None = None  # when it went to the trash (trash lists only)
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values (times as ISO 8601), for a front end's own cache."""
+        out: dict[str, Any] = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            out[name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClientRow:
+        times = ("last_interaction_at", "next_task_at", "deleted_at")
+        values: dict[str, Any] = {
+            k: datetime.fromisoformat(v) if k in times and v is not None else v
+            for k, v in data.items()
+        }
+        return cls(**values)
+
 
 @dataclass(frozen=True, slots=True)
 class ClientOut:

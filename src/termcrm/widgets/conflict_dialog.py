@@ -21,13 +21,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from termcrm.i18n import N_, _, fmt_datetime
 from termcrm.services.errors import ChangeBy, Conflict
+from termcrm.widgets.dialogs import Dialog
 from termcrm.widgets.labels import field_label
-from termcrm.widgets.translated import translate_bindings
 
 Choice = Literal["reload", "keep"]
 
@@ -65,7 +64,7 @@ class FieldTexts:
         return text
 
 
-class ConflictDialog(ModalScreen[Choice | None]):
+class ConflictDialog(Dialog[Choice | None]):
     """Who changed what since the version the edit started from; reload or keep editing."""
 
     DEFAULT_CSS = """
@@ -96,7 +95,6 @@ class ConflictDialog(ModalScreen[Choice | None]):
         """``subject``: the record's name for the title; ``title``, ``hint``: the
         dialog's own title and explanation of the two ways on, instead of the usual."""
         super().__init__()
-        translate_bindings(self)
         self.conflict = conflict
         self.mine = set(mine)
         self.subject = subject

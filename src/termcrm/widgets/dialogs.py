@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from termcrm.i18n import N_, _
 from termcrm.widgets.labels import field_label
 from termcrm.widgets.translated import translate_bindings
+
+R = TypeVar("R")
 
 
 def describe_error(error: BaseException) -> str:
@@ -32,7 +34,19 @@ def describe_error(error: BaseException) -> str:
     )
 
 
-class ErrorDialog(ModalScreen[None]):
+class Dialog(ModalScreen[R]):
+    """A termcrm dialog: its keys translated and shown in a footer of its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+    def on_mount(self) -> None:
+        if not self.query(Footer):
+            self.mount(Footer(compact=True))
+
+
+class ErrorDialog(Dialog[None]):
     """An error, with the reason; any of Enter, Escape or the button closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,7 +56,6 @@ class ErrorDialog(ModalScreen[None]):
 
     def __init__(self, message: str, title: str | None = None) -> None:
         super().__init__()
-        translate_bindings(self)
         self.message = message
         self.title_text = title or _("Something went wrong")
 
@@ -61,7 +74,7 @@ class ErrorDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Dialog[bool]):
     """A yes/no question; ``y`` / ``n`` answer it too."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,7 +84,6 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def __init__(self, question: str, yes: str | None = None, no: str | None = None) -> None:
         super().__init__()
-        translate_bindings(self)
         self.question = question
         self.yes = yes or _("Yes")
         self.no = no or _("No")

@@ -1,0 +1,155 @@
+"""The card file as a user types: search by Cyrillic and Chinese fragments, sort, scope;
+and keys remapped in the config file."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+import tui_data
+from termcrm.app import TermCrmApp, make_app
+from termcrm.config import load_settings
+from termcrm.services import client_lists, clients
+from termcrm.services.backend import Backend, Connection
+from termcrm.ui_state import UiState
+from tui_helpers import TuiDb, rows, run_app, settle, tui_app
+
+pytestmark = pytest.mark.usefixtures("plain_settings")
+
+
+@pytest.fixture
+def world(tui_db: TuiDb) -> TuiDb:
+    # tui_data makes its own admin: start from a database without one
+    tui_data.build(tui_db.db)
+    return tui_db
+
+
+def world_ids(app: TermCrmApp) -> dict[str, int]:
+    page = app.backend.call(lambda s, a: client_lists.list_clients(s, a))
+    return {r.name: r.id for r in page.items}
+
+
+def names(app: TermCrmApp) -> list[str]:
+    return [r.name for r in rows(app.screen.query_one("#clients"))]
+
+
+async def search(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press("slash")
+    search_box = pilot.app.screen.query_one("#search")
+    search_box.value = text  # type: ignore[attr-defined]
+    await settle(pilot, wait=0.3)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("ромаш", {"ООО «Ромашка»", "Ромашка Тверь"}),
+        ("РОМАШ", {"ООО «Ромашка»", "Ромашка Тверь"}),  # any case
+        ("科技", {"北京科技有限公司"}),  # two Chinese characters
+        ("上海贸易", {"上海贸易公司"}),
+        ("сидоров", {"ООО «Ромашка»"}),  # a contact person's name finds the client
+        ("495 123", {"ООО «Ромашка»"}),  # phone digits
+    ],
+)
+def test_typing_finds_clients_by_any_fragment(world: TuiDb, fragment: str, expected: set[str]):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        assert len(names(app)) == len(tui_data.CLIENTS) + 1  # the branch too
+        await search(pilot, fragment)
+        assert set(names(app)) == expected
+        status = str(app.screen.query_one("#status", Static).render())
+        assert fragment in status
+        await pilot.press("escape")  # back to the whole card file
+        await settle(pilot, wait=0.3)
+        assert len(names(app)) == len(tui_data.CLIENTS) + 1
+
+    run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_enter_on_a_found_client_opens_its_card(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        await search(pilot, "globex")
+        await pilot.press("enter")  # the search box: apply, go to the list
+        await pilot.press("enter")  # the list: open
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClientCardScreen"
+        assert app.screen.client_id == world_ids(app)["Globex Corporation"]
+
+    run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_sort_and_scope_keys(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        by_name = names(app)
+        assert by_name == sorted(by_name, key=str.casefold)
+        await pilot.press("o")  # by group
+        await settle(pilot)
+        groups = [r.group for r in rows(app.screen.query_one("#clients"))]
+        assert groups == sorted(groups)
+        await pilot.press("m")  # mine: the admin owns four
+        await settle(pilot)
+        owned = {name for name, *_rest, owner, _inn in tui_data.CLIENTS if owner == "admin"}
+        assert set(names(app)) == owned
+
+    run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_keys_are_remapped_from_the_config_file(world: TuiDb, tmp_path, monkeypatch):
+    config = tmp_path / "keys.toml"
+    config.write_text('[keys]\nquick_log = "ctrl+l"\n"clients.filter" = "F"\nnonsense = "x"\n')
+    monkeypatch.setenv("TERMCRM_CONFIG", str(config))
+    settings = load_settings(world.url)
+    assert settings.keys["quick_log"] == "ctrl+l"
+    app = make_app(settings=settings, login="admin", state_path=world.state)
+
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        warnings = [n.message for n in app._notifications]
+        assert any("nonsense" in w for w in warnings)
+        await pilot.press("l")  # no longer the quick log
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClientsScreen"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QuickLogScreen"
+        await pilot.press("escape")
+        await pilot.press("F")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClientFilterScreen"
+
+    run_app(app, scenario)
+
+
+def test_the_card_file_opens_on_the_page_last_seen_then_shows_the_live_one(world: TuiDb):
+    async def first_session(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        assert "Globex Corporation" in names(app)
+
+    run_app(tui_app(world.url, world.state), first_session)
+    assert world.state.stat().st_mode & 0o077 == 0  # it holds client names: private
+    # meanwhile a colleague moves a client to the trash
+    with world.db.write() as s:
+        globex = next(
+            r for r in client_lists.list_clients(s, world.admin).items if r.name.startswith("Glo")
+        )
+        clients.delete_client(s, world.admin, globex.id)
+
+    async def second_session(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        # before the database is even open: what the user saw last time
+        assert "Globex Corporation" in names(app)
+        assert "Connecting" in str(app.screen.query_one("#status", Static).render())
+        await settle(pilot)
+        assert "Globex Corporation" not in names(app)  # the live list took over
+        assert "Connecting" not in str(app.screen.query_one("#status", Static).render())
+
+    class SlowBackend(Backend):  # a database far away: the app must not wait for it
+        def connect(self) -> Connection:
+            time.sleep(0.5)
+            return super().connect()
+
+    settings = load_settings(world.url)
+    slow = TermCrmApp(
+        settings, SlowBackend(settings, login="admin"), login="admin", ui_state=UiState(world.state)
+    )
+    run_app(slow, second_session, settled=False)
