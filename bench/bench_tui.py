@@ -158,10 +158,12 @@ def child_launch(kind: str, db: str, state: str) -> None:
         make_app(db, login="admin", state_path=state).run(headless=True, size=SIZE)
     elif kind == "cli":
         # the real entry point; the OS login is taken to be "admin" and the App runs headless
+        import functools
+
         from textual.app import App
 
+        import termcrm.app
         from termcrm.cli import system
-        from termcrm.services import org
         from termcrm.widgets.virtual_table import VirtualTable
 
         system.has_terminal = lambda: True  # headless: no terminal, on purpose
@@ -171,7 +173,8 @@ def child_launch(kind: str, db: str, state: str) -> None:
             return run(self, **{"headless": True, "size": SIZE, **kwargs})
 
         App.run = headless_run  # type: ignore[method-assign]
-        org.os_login = lambda: "admin"
+        # the demo's admin, without importing the services (which the real start does not)
+        termcrm.app.make_app = functools.partial(termcrm.app.make_app, login="admin")  # type: ignore[assignment]
         os.environ["XDG_STATE_HOME"] = str(Path(state).parent)
         paint_marker(VirtualTable, table_has_rows, painted)
         from termcrm.cli import main

@@ -14,7 +14,8 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 termcrm="${TERMCRM_BIN:-$here/.venv/bin/termcrm}"
 work="$(mktemp -d)"
 session="termcrm-smoke-$$"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+sock="termcrm-smoke-$$"  # a tmux server of its own: never touches the user's sessions
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 export TERMCRM_DATABASE_URL="$work/demo.db" TERMCRM_LOCALE="$locale" XDG_STATE_HOME="$work/state"
 "$termcrm" demo --clients 300 >/dev/null
@@ -22,23 +23,23 @@ export TERMCRM_DATABASE_URL="$work/demo.db" TERMCRM_LOCALE="$locale" XDG_STATE_H
 show() {  # wait for the screen to settle, then print it under a heading
     sleep "${2:-1.5}"
     echo "── $1 ──"
-    tmux capture-pane -p -t "$session"
+    tmux -L "$sock" capture-pane -p -t "$session"
 }
 
-tmux new-session -d -s "$session" -x "$width" -y "$height" \
+tmux -L "$sock" new-session -d -s "$session" -x "$width" -y "$height" \
     "env TERMCRM_DATABASE_URL='$TERMCRM_DATABASE_URL' TERMCRM_LOCALE='$locale' XDG_STATE_HOME='$XDG_STATE_HOME' TERM=xterm-256color '$termcrm'"
 show "the card file" 3
-tmux send-keys -t "$session" "/"
-tmux send-keys -t "$session" -l "${SMOKE_QUERY:-ром}"
+tmux -L "$sock" send-keys -t "$session" "/"
+tmux -L "$sock" send-keys -t "$session" -l "${SMOKE_QUERY:-ром}"
 show "a search typed"
-tmux send-keys -t "$session" Enter
+tmux -L "$sock" send-keys -t "$session" Enter
 sleep 0.5
-tmux send-keys -t "$session" Enter
+tmux -L "$sock" send-keys -t "$session" Enter
 show "the client card"
-tmux send-keys -t "$session" Escape
+tmux -L "$sock" send-keys -t "$session" Escape
 sleep 0.5
-tmux send-keys -t "$session" "l"
+tmux -L "$sock" send-keys -t "$session" "l"
 show "the quick-log dialog"
-tmux send-keys -t "$session" Escape
+tmux -L "$sock" send-keys -t "$session" Escape
 sleep 0.5
-tmux send-keys -t "$session" C-q
+tmux -L "$sock" send-keys -t "$session" C-q

@@ -15,6 +15,7 @@ from termcrm.app import TermCrmApp, make_app
 from termcrm.config import load_settings
 from termcrm.services import client_lists, clients
 from termcrm.services.backend import Backend, Connection
+from termcrm.store.engine import Database
 from termcrm.ui_state import UiState
 from tui_helpers import TuiDb, rows, run_app, settle, tui_app
 
@@ -153,3 +154,22 @@ def test_the_card_file_opens_on_the_page_last_seen_then_shows_the_live_one(world
         settings, SlowBackend(settings, login="admin"), login="admin", ui_state=UiState(world.state)
     )
     run_app(slow, second_session, settled=False)
+
+
+def test_the_card_file_on_both_databases(db_url: str, backend: str, tmp_path):
+    """The same flow on SQLite and on the team's PostgreSQL: list, search, open a card."""
+    db = Database(db_url)
+    try:
+        tui_data.build(db)
+    finally:
+        db.dispose()
+
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        assert len(names(app)) == len(tui_data.CLIENTS) + 1
+        await search(pilot, "科技")
+        assert names(app) == ["北京科技有限公司"]
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClientCardScreen"
+
+    run_app(tui_app(db_url, tmp_path / "ui.json"), scenario)

@@ -214,14 +214,23 @@ def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-@guarded
 def open_app(rt: Runtime) -> None:
-    """Start the TUI; the settings are checked first so a bad config is one line."""
+    """Start the TUI; a bad config is one line. Not @guarded: that imports the database
+    stack, which the app imports in a worker after its first frame."""
+    from termcrm.config import ConfigError
+
     if not has_terminal():
         fail(
             "the termcrm app needs a terminal (over SSH: ssh -t host termcrm); "
             "for scripts use the commands: termcrm --help"
         )
+    try:
+        settings = rt.settings
+    except ConfigError as exc:
+        fail(str(exc))
     from termcrm.app import make_app
 
-    make_app(settings=rt.settings).run()
+    app = make_app(settings=settings)
+    app.run()
+    if app.return_code:
+        raise typer.Exit(app.return_code)

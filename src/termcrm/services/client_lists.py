@@ -155,6 +155,21 @@ def _row(r: Any) -> ClientRow:
     )
 
 
+def _sort_key(sort: str) -> tuple[str, bool]:
+    """A sort as lists take it ("city", "-name"): its key of SORTS, and descending?"""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise Invalid(
+            {
+                # TRANSLATORS: {choices} are sort keys as typed (left untranslated).
+                "sort": _("must be one of {choices} (prefix '-' to reverse)").format(
+                    choices=", ".join(SORTS)
+                )
+            }
+        )
+    return key, sort.startswith("-")
+
+
 def list_clients(
     s: Session,
     actor: Actor,
@@ -167,17 +182,7 @@ def list_clients(
     """One page of clients; ``sort`` is a key of SORTS, prefixed with '-' for descending."""
     flt = flt or ClientFilter()
     check_limit(limit)
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        raise Invalid(
-            {
-                # TRANSLATORS: {choices} are sort keys as typed (left untranslated).
-                "sort": _("must be one of {choices} (prefix '-' to reverse)").format(
-                    choices=", ".join(SORTS)
-                )
-            }
-        )
+    key, descending = _sort_key(sort)
     column, kind = SORTS[key]
     columns: list[sa.ColumnElement[Any]] = [column] if key == "id" else [column, client_t.c.id]
     values = None
@@ -251,16 +256,7 @@ def client_anchors(
     """
     flt = flt or ClientFilter()
     check_limit(every)
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        raise Invalid(
-            {
-                "sort": _("must be one of {choices} (prefix '-' to reverse)").format(
-                    choices=", ".join(SORTS)
-                )
-            }
-        )
+    key, descending = _sort_key(sort)
     column = SORTS[key][0]
     columns: list[sa.ColumnElement[Any]] = [column] if key == "id" else [column, client_t.c.id]
     order = [col.desc() if descending else col.asc() for col in columns]
