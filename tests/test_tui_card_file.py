@@ -173,3 +173,20 @@ def test_the_card_file_on_both_databases(db_url: str, backend: str, tmp_path):
         assert type(app.screen).__name__ == "ClientCardScreen"
 
     run_app(tui_app(db_url, tmp_path / "ui.json"), scenario)
+
+
+def test_the_palette_lists_every_action_once_with_its_key(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        below = app.screen_stack[-2]
+        commands = list(app.get_system_commands(below))
+        titles = [c.title for c in commands]
+        assert len(titles) == len(set(titles))
+        for wanted in ("Log", "Clients", "Journal", "Search", "Filter", "Theme", "Quit"):
+            assert wanted in titles
+        assert "Copy selected text" not in titles  # Textual's own, not termcrm's
+        log = next(c for c in commands if c.title == "Log")
+        assert log.help == "Key: l"
+
+    run_app(tui_app(world.url, world.state), scenario)

@@ -273,7 +273,12 @@ class TermCrmApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Sections and the quick log are not reachable from behind a dialog."""
-        modal = isinstance(self.screen, ModalScreen)
+        from textual.command import CommandPalette
+
+        # the palette is a dialog too, but what it runs runs after it has closed
+        modal = isinstance(self.screen, ModalScreen) and not isinstance(
+            self.screen, CommandPalette
+        )
         return not (modal and action in ("section", "quick_log", "language"))
 
     def action_section(self, name: str) -> None:
@@ -371,10 +376,15 @@ class TermCrmApp(App[None]):
                 _("Key: {key}").format(key=self.get_key_display(binding)),
                 partial(self.call_later, self.run_action, binding.action, active.node),
             )
-        yield SystemCommand(_("Theme"), _("Change the colour theme"), self.action_change_theme)
-        yield SystemCommand(_("Language"), _("English, Русский, 中文"), self.action_language)
-        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
-        yield SystemCommand(_("Quit"), _("Leave termcrm"), self.action_quit)
+        fixed = [
+            ("change_theme", _("Theme"), _("Change the colour theme"), self.action_change_theme),
+            ("language", _("Language"), _("English, Русский, 中文"), self.action_language),
+            ("help", _("Keys"), _("Show the keys of this screen"), self.action_help),
+            ("quit", _("Quit"), _("Leave termcrm"), self.action_quit),
+        ]
+        for action, title, help_text, callback in fixed:
+            if action not in seen:  # not already listed with its key
+                yield SystemCommand(title, help_text, callback)
 
 
 def make_app(
