@@ -190,3 +190,23 @@ def test_the_palette_lists_every_action_once_with_its_key(world: TuiDb):
         assert log.help == "Key: l"
 
     run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_escape_in_the_quick_log_asks_before_throwing_typed_text_away(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClientsScreen"
+        await pilot.press("l")
+        await settle(pilot)
+        app.screen.query_one("#purpose").value = "Price list"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await pilot.press("n")  # keep editing
+        await settle(pilot)
+        assert app.screen.query_one("#purpose").value == "Price list"  # type: ignore[attr-defined]
+
+    run_app(tui_app(world.url, world.state), scenario)

@@ -276,9 +276,7 @@ class TermCrmApp(App[None]):
         from textual.command import CommandPalette
 
         # the palette is a dialog too, but what it runs runs after it has closed
-        modal = isinstance(self.screen, ModalScreen) and not isinstance(
-            self.screen, CommandPalette
-        )
+        modal = isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette)
         return not (modal and action in ("section", "quick_log", "language"))
 
     def action_section(self, name: str) -> None:

@@ -26,12 +26,13 @@ from termcrm.services.contact_points import ADDRESS_KINDS
 from termcrm.services.dto import ClientOut, CustomFieldOut, UserOut
 from termcrm.services.errors import Conflict, CrmError, Invalid
 from termcrm.widgets.client_picker import ClientPicker
-from termcrm.widgets.conflict_dialog import Choice, ConflictDialog
+from termcrm.widgets.conflict_dialog import Choice, ConflictDialog, FieldTexts
 from termcrm.widgets.dialogs import ErrorDialog
 from termcrm.widgets.form_fields import (
     FieldRow,
     FormField,
     clear_errors,
+    errors_summary,
     join_items,
     picker_unresolved,
     show_errors,
@@ -68,6 +69,24 @@ ADDRESS_PARTS = ("kind", "country", "postcode", "city", "line")
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _as_texts(values: Mapping[str, Any]) -> dict[str, str]:
+    """Form values as people read them, for the conflict dialog."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return "; ".join(
+                ", ".join(str(v) for v in item.values() if v)
+                if isinstance(item, dict)
+                else str(item)
+                for item in value
+            )
+        return value_label(value) if isinstance(value, str) else str(value)
+
+    return {field: text(value) for field, value in values.items()}
 
 
 def client_values(client: ClientOut | None, owner_id: int | None = None) -> dict[str, Any]:
@@ -567,6 +586,8 @@ class ClientFormScreen(CrmScreen[int | None]):
         return False  # Forbidden, NotFound...: the app's error dialog says why
 
     def _show_invalid(self, errors: Mapping[str, str]) -> None:
+        if len(errors) > 1:
+            self.notify(errors_summary(errors), severity="error", markup=False)
         first, rest = show_errors(self, errors)
         if first is not None:
             first.focus_control()
@@ -581,22 +602,38 @@ class ClientFormScreen(CrmScreen[int | None]):
     # -- conflicts -------------------------------------------------------------------------
 
     def _conflict(self, conflict: Conflict) -> None:
+        """Read the version they saved, then show what they changed it to."""
+        client_id = self.client_id
+        self.call(
+            lambda s, a: load_form(client_id, s, a),
+            lambda loaded: self._show_conflict(conflict, loaded),
+        )
+
+    def _show_conflict(self, conflict: Conflict, loaded: Loaded) -> None:
+        typed = self._read()
         mine = {
-            "custom" if f.startswith("custom.") else f
-            for f in changed_fields(self._read(), self.base)
+            "custom" if f.startswith("custom.") else f for f in changed_fields(typed, self.base)
         }
         name = self.loaded.client.name if self.loaded and self.loaded.client else None
+        people = {u.id: u.full_name or u.login for u in loaded.users}
+        if loaded.client is not None and loaded.client.owner_id is not None:
+            people.setdefault(loaded.client.owner_id, loaded.client.owner)
+
+        def texts_of(values: Mapping[str, Any]) -> dict[str, str]:
+            out = _as_texts(values)
+            owner = values.get("owner_id")
+            out["owner_id"] = people.get(owner, str(owner or "")) if owner else ""
+            return out
+
+        texts = FieldTexts(
+            texts_of(self.base), texts_of(typed), texts_of(client_values(loaded.client))
+        )
 
         def chosen(choice: Choice | None) -> None:
-            if choice is None:
-                return
-            client_id = self.client_id
-            self.call(
-                lambda s, a: load_form(client_id, s, a),
-                lambda loaded: self._rebase(loaded, keep=choice == "keep"),
-            )
+            if choice is not None:
+                self._rebase(loaded, keep=choice == "keep")
 
-        self.app.push_screen(ConflictDialog(conflict, mine=mine, subject=name), chosen)
+        self.app.push_screen(ConflictDialog(conflict, mine=mine, subject=name, texts=texts), chosen)
 
     def _rebase(self, loaded: Loaded, *, keep: bool) -> None:
         """Base the form on the current version: reload it all, or keep my changed fields."""

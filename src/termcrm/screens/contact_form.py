@@ -25,7 +25,7 @@ from termcrm.services import clients, contacts
 from termcrm.services.dto import ClientOut, ContactOut
 from termcrm.services.errors import Conflict, Invalid
 from termcrm.widgets.conflict_dialog import Choice, ConflictDialog, FieldTexts
-from termcrm.widgets.form_fields import split_items
+from termcrm.widgets.form_fields import errors_summary, split_items
 from termcrm.widgets.labels import field_label
 from termcrm.widgets.top_bar import TopBar
 
@@ -166,6 +166,8 @@ class ContactFormScreen(CrmScreen[int | None]):
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         """Each message under its field; messages about anything else above the form."""
+        if len(errors) > 1:
+            self.notify(errors_summary(errors), severity="error", markup=False)
         first: Widget | None = None
         shown: Widget | None = None
         general: list[str] = []

@@ -353,7 +353,21 @@ class QuickLogScreen(CrmModal[Logged | None]):
         pass
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close; when something was typed, only after asking."""
+        typed = any(
+            box.value.strip()
+            for box in self.query(Input)
+            if box.id in ("purpose", "result", "next-title")
+        )
+        if not typed:
+            self.dismiss(None)
+            return
+        self.confirm(
+            _("Discard your changes?"),
+            lambda: self.dismiss(None),
+            yes=_("Discard"),
+            no=_("Keep editing"),
+        )
 
 
 def _error(slot: str) -> Static:

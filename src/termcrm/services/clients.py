@@ -72,7 +72,10 @@ def _visible_row(
         raise explain_client_refusal(s, actor, client_id)
     if deleted is False and row.deleted_at is not None:
         raise NotFound(
-            _("client {id} is in the trash (restore it with `client restore`)").format(id=client_id)
+            _(
+                "client {id} is in the trash: restore it first (the app's Trash, "
+                "or `termcrm client restore {id}`)"
+            ).format(id=client_id)
         )
     if deleted is True and row.deleted_at is None:
         raise Invalid({"id": _("client {id} is not in the trash").format(id=client_id)})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from termcrm import i18n
 from termcrm.i18n import _, ngettext
 from termcrm.services.text import clean, digits
 
@@ -36,6 +37,10 @@ def normalise_email(value: str) -> tuple[str, str]:
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
+        if i18n.current() != "en":  # email-validator explains in English only
+            raise FieldError(
+                _("'{address}' is not a valid email address").format(address=address)
+            ) from None
         raise FieldError(
             # TRANSLATORS: {reason} is email-validator's explanation, in English.
             _("'{address}' is not a valid email address: {reason}").format(
@@ -45,6 +50,23 @@ def normalise_email(value: str) -> tuple[str, str]:
     return address, result.normalized.casefold()
 
 
+def _phone_problem(error_type: int) -> str:
+    """What phonenumbers could not parse, in the interface language."""
+    problems = {
+        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: _(
+            "'{number}' has no country code we know (start with + and the code, e.g. +7 or +86)"
+        ),
+        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: _(
+            "'{number}' is too short for a phone number"
+        ),
+        phonenumbers.NumberParseException.TOO_SHORT_NSN: _(
+            "'{number}' is too short for a phone number"
+        ),
+        phonenumbers.NumberParseException.TOO_LONG: _("'{number}' is too long for a phone number"),
+    }
+    return problems.get(error_type, _("'{number}' is not a phone number"))
+
+
 def normalise_phone(value: str, region: str) -> NormalPhone:
     raw = clean(value)
     if not digits(raw):
@@ -52,10 +74,7 @@ def normalise_phone(value: str, region: str) -> NormalPhone:
     try:
         number = phonenumbers.parse(raw, region.upper() or None)
     except phonenumbers.NumberParseException as exc:
-        raise FieldError(
-            # TRANSLATORS: {reason} is the phonenumbers library's explanation, in English.
-            _("'{number}' is not a phone number: {reason}").format(number=raw, reason=exc)
-        ) from None
+        raise FieldError(_phone_problem(exc.error_type).format(number=raw)) from None
     if not phonenumbers.is_valid_number(number):
         raise FieldError(
             # TRANSLATORS: {region} is a two-letter country code such as RU.

@@ -40,6 +40,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from termcrm.i18n import _
 from termcrm.widgets.client_picker import ClientPicker
 from termcrm.widgets.labels import field_label
 
@@ -145,6 +146,12 @@ def show_errors(root: Widget, errors: Mapping[str, str]) -> tuple[FormField | No
             if first is None:
                 first = form_field
     return first, {f: m for f, m in errors.items() if f not in shown}
+
+
+def errors_summary(errors: Mapping[str, str]) -> str:
+    """One line naming every field to fix: a long form shows only some at a time."""
+    names = ", ".join(dict.fromkeys(field_label(f) for f in errors))
+    return _("Not saved; check: {fields}").format(fields=names)
 
 
 def clear_errors(root: Widget) -> None:
