@@ -210,3 +210,16 @@ def test_escape_in_the_quick_log_asks_before_throwing_typed_text_away(world: Tui
         assert app.screen.query_one("#purpose").value == "Price list"  # type: ignore[attr-defined]
 
     run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_down_in_the_search_box_goes_to_the_results(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        await search(pilot, "科技")
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.screen.focused is app.screen.query_one("#clients")
+        await pilot.press("d")  # the list's key now, not a letter typed into the box
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+
+    run_app(tui_app(world.url, world.state), scenario)

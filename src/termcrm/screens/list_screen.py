@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from textual import events
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -72,6 +73,14 @@ class SearchableScreen(ListScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
             self._apply_search(event.value)
+            self.table.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Down in the search box goes to the list, as Enter does."""
+        focused = self.focused
+        if event.key == "down" and isinstance(focused, Input) and focused.id == "search":
+            event.stop()
+            self._apply_search(focused.value)
             self.table.focus()
 
     def action_search(self) -> None:
