@@ -223,3 +223,27 @@ def test_down_in_the_search_box_goes_to_the_results(world: TuiDb):
         assert type(app.screen).__name__ == "ConfirmDialog"
 
     run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_the_mouse_sorts_by_a_title_and_opens_a_row(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        table = app.screen.query_one("#clients")
+        group_x = next(  # where the Group title starts
+            sum(w + 1 for w in table._widths[:i])
+            for i, c in enumerate(table.columns)
+            if c.key == "group"
+        )
+        await pilot.click("#clients", offset=(group_x + 1, 0))
+        await settle(pilot)
+        groups = [r.group for r in rows(table)]
+        assert groups == sorted(groups) and app.screen.sort == "group"
+        await pilot.click("#clients", offset=(2, 3))  # the third row
+        await settle(pilot)
+        assert table.cursor == 2
+        third = table.current
+        await pilot.click("#clients", offset=(2, 3), times=2)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClientCardScreen"
+        assert app.screen.client_id == third.id
+
+    run_app(tui_app(world.url, world.state), scenario)
