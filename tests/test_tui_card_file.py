@@ -247,3 +247,21 @@ def test_the_mouse_sorts_by_a_title_and_opens_a_row(world: TuiDb):
         assert app.screen.client_id == third.id
 
     run_app(tui_app(world.url, world.state), scenario)
+
+
+def test_a_language_switch_keeps_the_search_filter_and_sort(world: TuiDb):
+    async def scenario(app: TermCrmApp, pilot: Pilot[Any]) -> None:
+        await pilot.press("o")  # by group
+        await settle(pilot)
+        await search(pilot, "ром")
+        found = set(names(app))
+        app.switch_language("ru")
+        await settle(pilot, wait=0.3)
+        screen = app.screen
+        assert type(screen).__name__ == "ClientsScreen"
+        assert screen.query_one("#search").value == "ром"  # type: ignore[attr-defined]
+        assert set(names(app)) == found
+        assert screen.sort == "group"  # type: ignore[attr-defined]
+        assert "найдено" in str(screen.query_one("#status", Static).render()).lower()
+
+    run_app(tui_app(world.url, world.state), scenario)

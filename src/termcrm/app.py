@@ -130,6 +130,8 @@ class TermCrmApp(App[None]):
         self._latest: dict[str, int] = {}
         self._tokens = itertools.count(1)
         self._connect_failed = False
+        # section -> its state over a language switch (see ListScreen.carry)
+        self.carried: dict[str, dict[str, Any]] = {}
         i18n.use(settings.locale, settings.timezone)
         super().__init__()
         # as written (English), with the palette key App.__init__ adds: re-translated per language
@@ -311,6 +313,12 @@ class TermCrmApp(App[None]):
         self._bindings = self._untranslated_bindings.copy()
         translate_bindings(self)
         current = self.current_mode
+        # what each section holds (its search, filter, sort) goes on in the new language
+        self.carried = {
+            mode: stack[0].carry()
+            for mode, stack in self._screen_stacks.items()
+            if stack and hasattr(stack[0], "carry")
+        }
         # sections are rebuilt in the new language; dialogs above them are closed
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -339,6 +347,14 @@ class TermCrmApp(App[None]):
             self.push_screen(
                 CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
             )
+
+    def search_themes(self) -> None:
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…"))
+        )
 
     def action_help_quit(self) -> None:
         """ctrl+c copies in Textual; a user pressing it probably wants to leave."""

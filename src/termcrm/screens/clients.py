@@ -161,6 +161,14 @@ class ClientsScreen(SearchableScreen):
 
     # -- loading -------------------------------------------------------------------------
 
+    def carry(self) -> dict[str, Any]:
+        return {**super().carry(), "filter": self.filter, "sort": self.sort}
+
+    def take(self, state: dict[str, Any]) -> None:
+        super().take(state)
+        self.filter = state.get("filter", self.filter)
+        self.sort = state.get("sort", self.sort)
+
     def on_mount(self) -> None:
         """The card file as it was last seen, at once; the live list replaces it when its
         first page is in (the database stack takes a third of a second to import)."""

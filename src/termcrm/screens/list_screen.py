@@ -38,7 +38,17 @@ class ListScreen(CrmScreen[None]):
         """After a change elsewhere: the same list, re-read, the cursor where it was."""
         raise NotImplementedError
 
+    def carry(self) -> dict[str, Any]:
+        """What this section holds that a rebuild (a language switch) must keep."""
+        return {}
+
+    def take(self, state: dict[str, Any]) -> None:
+        """Hold again what ``carry`` gave, before the list is first read."""
+
     def on_mount(self) -> None:
+        state = self.crm.carried.pop(self.SECTION or "", None)
+        if state:
+            self.take(state)
         self.table.focus()
         self.load()
 
@@ -55,6 +65,15 @@ class SearchableScreen(ListScreen):
         super().__init__()
         self.query_text = ""
         self._debounce: Timer | None = None
+
+    def carry(self) -> dict[str, Any]:
+        return {**super().carry(), "query": self.query_text}
+
+    def take(self, state: dict[str, Any]) -> None:
+        super().take(state)
+        self.query_text = state.get("query", "")
+        if self.query_text:
+            self.query_one("#search", Input).value = self.query_text
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
