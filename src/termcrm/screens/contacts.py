@@ -79,7 +79,7 @@ class ContactsScreen(SearchableScreen):
         Binding("slash", "search", N_("Search"), id="contacts.search"),
         Binding("e", "edit", N_("Edit"), id="contacts.edit"),
         Binding("d,delete", "delete", N_("Delete"), id="contacts.delete"),
-        Binding("c", "client", N_("Client"), show=False, id="contacts.client"),
+        Binding("c", "client", N_("Client"), id="contacts.client"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="contacts.reload"),
         Binding("escape", "clear_search", N_("Clear search"), show=False, id="contacts.clear"),
     ]

@@ -340,6 +340,13 @@ class QuickLogScreen(CrmModal[Logged | None]):
             messages.setdefault(slot, []).append(message)
         for slot, lines in messages.items():
             self._set_error(slot, "\n".join(lines))
+        # the cursor to the first field in error, as the forms do
+        for slot in SLOTS:
+            if slot in messages and slot != "form":
+                targets = self.query(f"#{slot}")
+                if targets:
+                    targets.first().focus()
+                break
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
