@@ -213,11 +213,6 @@ class TermCrmApp(App[None]):
     # -- start-up ---------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.settings.keys:
-            from termcrm.screens.keymap import keymap_problems
-
-            for problem in keymap_problems(self.settings.keys):
-                self.notify(problem, severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.switch_mode("clients")
         self.run_worker(self._connect, thread=True, exit_on_error=False, group="connect")
@@ -263,6 +258,11 @@ class TermCrmApp(App[None]):
     def on_connected(self, message: Connected) -> None:
         # what start-up allocated lives as long as the app: keep it out of the
         # collector's full passes, which otherwise pause typing (bench/bench_tui.py)
+        if self.settings.keys:  # it imports every screen: not before the first frame
+            from termcrm.screens.keymap import keymap_problems
+
+            for problem in keymap_problems(self.settings.keys):
+                self.notify(problem, severity="warning", timeout=10, markup=False)
         gc.freeze()
         self.connection = message.connection
         self.sub_title = f"{message.connection.actor.display} · {message.connection.where}"

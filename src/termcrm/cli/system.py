@@ -203,7 +203,7 @@ def demo(
     counts = {k: v for k, v in dataclasses.asdict(summary).items() if isinstance(v, int)}
     say("Demo data loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     say(
-        "Try: termcrm client list | termcrm client find ромашка | termcrm client show 1",
+        "Try: termcrm (the app) | termcrm client list | termcrm client find ромашка",
         style="dim",
     )
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from textual.screen import Screen
 from textual.worker import Worker
 
+from termcrm.i18n import _
 from termcrm.widgets.dialogs import ConfirmDialog, Dialog
 from termcrm.widgets.translated import translate_bindings
 
@@ -44,6 +45,18 @@ class _Calls:
                 then()
 
         self.app.push_screen(ConfirmDialog(question, yes=yes, no=no), answered)  # type: ignore[attr-defined]
+
+    def close_unless_typed(self, typed: bool) -> None:
+        """Leave a form: at once when nothing was typed, else only after asking."""
+        if not typed:
+            self.dismiss(None)  # type: ignore[attr-defined]
+            return
+        self.confirm(
+            _("Discard your changes?"),
+            lambda: self.dismiss(None),  # type: ignore[attr-defined]
+            yes=_("Discard"),
+            no=_("Keep editing"),
+        )
 
 
 class CrmScreen(_Calls, Screen[R]):

@@ -665,15 +665,8 @@ class ClientFormScreen(CrmScreen[int | None]):
     # -- leaving -----------------------------------------------------------------------------
 
     def action_cancel(self) -> None:
-        if self.loaded is None or not changed_fields(self._read(), self.base):
-            self.dismiss(None)
-            return
-
-        self.confirm(
-            _("Discard your changes?"),
-            lambda: self.dismiss(None),
-            yes=_("Discard"),
-            no=_("Keep editing"),
+        self.close_unless_typed(
+            self.loaded is not None and bool(changed_fields(self._read(), self.base))
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

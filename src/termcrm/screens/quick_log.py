@@ -366,15 +366,7 @@ class QuickLogScreen(CrmModal[Logged | None]):
             for box in self.query(Input)
             if box.id in ("purpose", "result", "next-title")
         )
-        if not typed:
-            self.dismiss(None)
-            return
-        self.confirm(
-            _("Discard your changes?"),
-            lambda: self.dismiss(None),
-            yes=_("Discard"),
-            no=_("Keep editing"),
-        )
+        self.close_unless_typed(typed)
 
 
 def _error(slot: str) -> Static:
