@@ -22,6 +22,8 @@ from termcrm.store.tables import AuditEntry, User, table
 from termcrm.store.types import utcnow
 
 audit_t = table(AuditEntry)
+# Session.info key: while an import runs, the audit entries of its session carry its id
+IMPORT_ID = "termcrm.import_id"
 user_t = table(User)
 
 
@@ -70,6 +72,7 @@ def record(
             client_id=client_id,
             version=version,
             changes=dict(changes),
+            import_id=s.info.get(IMPORT_ID),
         )
     )
 

@@ -15,6 +15,7 @@ from termcrm.store.tables.clients import (
     Phone,
 )
 from termcrm.store.tables.deals import Deal, DealStageChange, Pipeline, Stage
+from termcrm.store.tables.exchange import ImportRun, Segment
 from termcrm.store.tables.org import Department, User
 
 metadata = SQLModel.metadata
@@ -37,9 +38,11 @@ __all__ = [
     "DealStageChange",
     "Department",
     "Email",
+    "ImportRun",
     "Interaction",
     "Phone",
     "Pipeline",
+    "Segment",
     "Stage",
     "Task",
     "User",

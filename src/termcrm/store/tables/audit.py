@@ -16,6 +16,7 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_audit_entity", "entity", "entity_id", "id"),
         sa.Index("ix_audit_client", "client_id", "id"),
+        sa.Index("ix_audit_import", "import_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -28,3 +29,5 @@ class AuditEntry(SQLModel, table=True):
     client_id: int | None = Field(default=None)
     version: int = Field(default=1)
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=json_type())
+    # the import that made this change (undo finds its changes by it)
+    import_id: int | None = Field(default=None)
