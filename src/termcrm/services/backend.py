@@ -23,6 +23,7 @@ from termcrm.services.errors import CrmError
 
 if TYPE_CHECKING:
     from termcrm.services.demo import DemoSummary
+    from termcrm.services.schema import Database
 
 T = TypeVar("T")
 Call = Callable[[Session, Actor], T]
@@ -93,6 +94,12 @@ class Backend:
         assert self._db is not None and self._actor is not None
         with self._db.write() if write else self._db.read() as s:
             return fn(s, self._actor)
+
+    def run(self, fn: Callable[[Database, Actor], T]) -> T:
+        """Run ``fn(database, actor)``, for work that makes its own transactions (imports)."""
+        self.wait()
+        assert self._db is not None and self._actor is not None
+        return fn(self._db, self._actor)
 
     def load_demo(self, clients: int = 300) -> DemoSummary:
         from termcrm.services.demo import load_demo  # Faker and friends: only when asked

@@ -15,7 +15,7 @@ from termcrm.services import custom_fields, search_index
 from termcrm.services.access import check_user_in_reach, explain_client_refusal, visible_clients
 from termcrm.services.actor import REP, Actor
 from termcrm.services.audit import check_version, diff, plain, record, versioned_update
-from termcrm.services.dto import ClientOut
+from termcrm.services.dto import ClientOut, CustomFieldOut
 from termcrm.services.errors import BulkConflict, Conflict, Forbidden, Invalid, NotFound
 from termcrm.services.text import clean, fold
 from termcrm.services.validation import FieldError, normalise_tax_id
@@ -114,6 +114,41 @@ def _tags(s: Session, client_id: int) -> list[str]:
     )
 
 
+class Lookups:
+    """Answers about other rows that validating a client needs, each asked once."""
+
+    def __init__(self, s: Session, actor: Actor) -> None:
+        self._s = s
+        self._actor = actor
+        self._fields: list[CustomFieldOut] | None = None
+        self._owners: dict[int, int | None] = {}
+
+    def fields(self) -> list[CustomFieldOut]:
+        if self._fields is None:
+            self._fields = custom_fields.list_fields(self._s, "client")
+        return self._fields
+
+    def owner_department(self, owner_id: int) -> int | None:
+        """The department of a user who may own the actor's clients; Invalid/Forbidden if none."""
+        if owner_id not in self._owners:
+            owner = self._s.execute(
+                sa.select(user_t.c.id, user_t.c.department_id, user_t.c.active).where(
+                    user_t.c.id == owner_id
+                )
+            ).first()
+            if owner is None or not owner.active:
+                raise Invalid(
+                    {
+                        "owner_id": _("user {id} does not exist or is deactivated").format(
+                            id=owner_id
+                        )
+                    }
+                )
+            check_user_in_reach(self._s, self._actor, owner_id, N_("owner"))
+            self._owners[owner_id] = owner.department_id
+        return self._owners[owner_id]
+
+
 def _check_parent(s: Session, actor: Actor, client_id: int | None, parent_id: int) -> None:
     _visible_row(s, actor, parent_id)
     seen: set[int] = set()
@@ -136,8 +171,14 @@ def _validate(
     *,
     current: Mapping[str, Any] | None,
     client_id: int | None,
+    lookups: Lookups | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Check and normalise fields; return (column values, collections to replace)."""
+    """Check and normalise fields; return (column values, collections to replace).
+
+    ``lookups`` answers the questions about other rows (custom field definitions,
+    owners); a bulk caller passes one object for all its rows, so each is asked once.
+    """
+    lookups = lookups or Lookups(s, actor)
     unknown = set(data) - set(FIELDS)
     if unknown:
         raise Invalid({f: _("no such client field") for f in sorted(unknown)})
@@ -188,14 +229,14 @@ def _validate(
                 errors.update(exc.errors)
     if "custom" in data:
         try:
-            columns["custom"] = custom_fields.validate_values(
-                s, "client", data["custom"] or {}, base=(current or {}).get("custom")
+            columns["custom"] = custom_fields.check_values(
+                lookups.fields(), data["custom"] or {}, base=(current or {}).get("custom")
             )
         except Invalid as exc:
             errors.update(exc.errors)
     elif current is None:
         try:
-            columns["custom"] = custom_fields.validate_values(s, "client", {})
+            columns["custom"] = custom_fields.check_values(lookups.fields(), {})
         except Invalid as exc:
             errors.update(exc.errors)
     if errors:
@@ -204,18 +245,8 @@ def _validate(
         owner_id = int(data["owner_id"])
         if current is not None and owner_id != current.get("owner_id") and actor.role == REP:
             raise Forbidden(_("reps cannot hand a client to somebody else; ask your manager"))
-        owner = s.execute(
-            sa.select(user_t.c.id, user_t.c.department_id, user_t.c.active).where(
-                user_t.c.id == owner_id
-            )
-        ).first()
-        if owner is None or not owner.active:
-            raise Invalid(
-                {"owner_id": _("user {id} does not exist or is deactivated").format(id=owner_id)}
-            )
-        check_user_in_reach(s, actor, owner_id, N_("owner"))
         columns["owner_id"] = owner_id
-        columns["department_id"] = owner.department_id
+        columns["department_id"] = lookups.owner_department(owner_id)
     if "parent_id" in data:
         if data["parent_id"] is not None:
             _check_parent(s, actor, client_id, int(data["parent_id"]))

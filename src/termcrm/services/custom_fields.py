@@ -152,7 +152,17 @@ def validate_values(
 
     A value of None or "" removes the field.
     """
-    definitions = {d.key: d for d in list_fields(s, entity)}
+    return check_values(list_fields(s, entity), values, base=base)
+
+
+def check_values(
+    fields: list[CustomFieldOut],
+    values: Mapping[str, Any],
+    *,
+    base: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """:func:`validate_values` against definitions already loaded (a bulk caller's)."""
+    definitions = {d.key: d for d in fields}
     merged = dict(base or {})
     errors: dict[str, str] = {}
     for key, value in values.items():

@@ -35,6 +35,8 @@ class ImportRun(SQLModel, table=True):
     updated: int = Field(default=0)
     skipped: int = Field(default=0)
     rejected: int = Field(default=0)
+    # [[row number, reason], ...] of the rows refused so far (a resumed run's rejects file needs them)
+    rejects: list[Any] = Field(default_factory=list, sa_type=json_type())
 
 
 class Segment(Editable, table=True):

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("updated", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column("rejects", _json(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
         sa.PrimaryKeyConstraint("id"),
     )

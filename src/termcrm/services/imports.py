@@ -1,0 +1,333 @@
+"""Import runs: their record (list, resume) and undo from the audit log.
+
+An import's audit entries carry its id. Undo walks them newest first: records
+the import created are removed (with their phones, emails, addresses and tags),
+records it updated get their earlier values back through the services, so the
+undo is itself versioned and audited. A record somebody changed after the
+import is left alone and named in the report; so is one that other records now
+refer to (a contact or a task added to an imported client).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from termcrm.i18n import _
+from termcrm.services.actor import Actor
+from termcrm.services.audit import audit_t, record
+from termcrm.services.errors import Conflict, CrmError, Forbidden, NotFound
+from termcrm.store.tables import (
+    Address,
+    Client,
+    ClientTag,
+    Contact,
+    Deal,
+    DealStageChange,
+    Email,
+    ImportRun,
+    Interaction,
+    Phone,
+    User,
+    table,
+)
+from termcrm.store.types import utcnow
+
+run_t = table(ImportRun)
+user_t = table(User)
+TABLES = {
+    "client": table(Client),
+    "contact": table(Contact),
+    "interaction": table(Interaction),
+    "deal": table(Deal),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOut:
+    id: int
+    entity: str
+    file_name: str
+    user: str
+    started_at: datetime
+    finished_at: datetime | None
+    undone_at: datetime | None
+    status: str  # running (interrupted or in progress) | done | undone
+    rows_total: int
+    rows_done: int
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class UndoReport:
+    import_id: int
+    removed: int
+    restored: int
+    kept: list[str]  # records left in place, each with the reason
+
+
+def start_run(
+    s: Session,
+    actor: Actor,
+    entity: str,
+    file_name: str,
+    file_hash: str,
+    options: Mapping[str, Any],
+    total: int | None,
+) -> int:
+    return int(
+        s.execute(
+            sa.insert(run_t)
+            .values(
+                entity=entity,
+                file_name=file_name[-500:],
+                file_hash=file_hash,
+                user_id=actor.id,
+                started_at=utcnow(),
+                status="running",
+                options=dict(options),
+                rows_total=total or 0,
+                rows_done=0,
+                created=0,
+                updated=0,
+                skipped=0,
+                rejected=0,
+                rejects=[],
+            )
+            .returning(run_t.c.id)
+        ).scalar_one()
+    )
+
+
+def unfinished_run(s: Session, actor: Actor, file_hash: str, entity: str) -> Any | None:
+    """The newest interrupted run of this file by this user, if any."""
+    return s.execute(
+        sa.select(run_t)
+        .where(
+            run_t.c.file_hash == file_hash,
+            run_t.c.entity == entity,
+            run_t.c.user_id == actor.id,
+            run_t.c.status == "running",
+        )
+        .order_by(run_t.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def record_progress(
+    s: Session,
+    run_id: int,
+    rows_done: int,
+    counts: Mapping[str, int],
+    new_rejects: Sequence[tuple[int, str]],
+) -> None:
+    """Store how far the run got; in the same transaction as the rows it counts."""
+    values: dict[str, Any] = {"rows_done": rows_done, **counts}
+    if new_rejects:
+        old = s.execute(sa.select(run_t.c.rejects).where(run_t.c.id == run_id)).scalar_one()
+        values["rejects"] = [*(old or []), *[[n, r] for n, r in new_rejects]]
+    s.execute(sa.update(run_t).where(run_t.c.id == run_id).values(**values))
+
+
+def finish_run(s: Session, run_id: int) -> None:
+    s.execute(
+        sa.update(run_t).where(run_t.c.id == run_id).values(status="done", finished_at=utcnow())
+    )
+
+
+def _out(r: Any) -> ImportOut:
+    return ImportOut(
+        id=r.id,
+        entity=r.entity,
+        file_name=r.file_name,
+        user=r.full_name or r.login or "",
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+        undone_at=r.undone_at,
+        status=r.status,
+        rows_total=r.rows_total,
+        rows_done=r.rows_done,
+        created=r.created,
+        updated=r.updated,
+        skipped=r.skipped,
+        rejected=r.rejected,
+    )
+
+
+def _runs(actor: Actor) -> sa.Select[Any]:
+    q = sa.select(run_t, user_t.c.full_name, user_t.c.login).select_from(
+        run_t.outerjoin(user_t, user_t.c.id == run_t.c.user_id)
+    )
+    if not actor.is_admin:
+        q = q.where(run_t.c.user_id == actor.id)
+    return q
+
+
+def list_imports(s: Session, actor: Actor, *, limit: int = 50) -> list[ImportOut]:
+    """The newest imports: all of them for an admin, one's own for everybody else."""
+    rows = s.execute(_runs(actor).order_by(run_t.c.id.desc()).limit(limit)).all()
+    return [_out(r) for r in rows]
+
+
+def get_import(s: Session, actor: Actor, import_id: int) -> ImportOut:
+    row = s.execute(_runs(actor).where(run_t.c.id == import_id)).first()
+    if row is None:
+        exists = s.execute(sa.select(run_t.c.id).where(run_t.c.id == import_id)).first()
+        if exists:
+            raise Forbidden(
+                _("import {id} was made by somebody else; only they or an admin may see it").format(
+                    id=import_id
+                )
+            )
+        raise NotFound(
+            _("there is no import {id} (see `termcrm import list`)").format(id=import_id)
+        )
+    return _out(row)
+
+
+def _children(entity: str, record_id: int) -> list[sa.Delete]:
+    """The rows that belong to a record and go with it."""
+    phone_t, email_t, address_t = table(Phone), table(Email), table(Address)
+    if entity == "client":
+        return [
+            sa.delete(phone_t).where(
+                phone_t.c.client_id == record_id, phone_t.c.contact_id.is_(None)
+            ),
+            sa.delete(email_t).where(
+                email_t.c.client_id == record_id, email_t.c.contact_id.is_(None)
+            ),
+            sa.delete(address_t).where(address_t.c.client_id == record_id),
+            sa.delete(table(ClientTag)).where(table(ClientTag).c.client_id == record_id),
+        ]
+    if entity == "contact":
+        return [
+            sa.delete(phone_t).where(phone_t.c.contact_id == record_id),
+            sa.delete(email_t).where(email_t.c.contact_id == record_id),
+        ]
+    if entity == "deal":
+        history = table(DealStageChange)
+        return [sa.delete(history).where(history.c.deal_id == record_id)]
+    return []
+
+
+def _later_changes(s: Session, entity: str, record_id: int, after: int, import_id: int) -> int:
+    """Audit entries of the record after ``after`` that this import did not write."""
+    return int(
+        s.execute(
+            sa.select(sa.func.count())
+            .select_from(audit_t)
+            .where(
+                audit_t.c.entity == entity,
+                audit_t.c.entity_id == record_id,
+                audit_t.c.id > after,
+                sa.or_(audit_t.c.import_id.is_(None), audit_t.c.import_id != import_id),
+            )
+        ).scalar_one()
+    )
+
+
+def _restore(
+    s: Session, actor: Actor, entity: str, record_id: int, version: int, old: dict
+) -> None:
+    from termcrm.services import clients, contacts
+
+    if entity == "client":
+        clients.update_client(s, actor, record_id, version=version, changes=old)
+    elif entity == "contact":
+        contacts.update_contact(s, actor, record_id, version=version, changes=old)
+    else:  # imports update clients and contacts only
+        raise CrmError(_("{entity} {id} cannot be restored").format(entity=entity, id=record_id))
+
+
+def _refresh_client(s: Session, client_id: int | None) -> None:
+    from termcrm.services import search_index
+
+    if client_id is None:
+        return
+    client_t = TABLES["client"]
+    exists = s.execute(sa.select(client_t.c.id).where(client_t.c.id == client_id)).first()
+    if exists:
+        search_index.refresh(s, client_id)
+
+
+def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
+    """Remove what the import created and restore what it updated; see the module docstring."""
+    run = get_import(s, actor, import_id)
+    if run.status == "undone":
+        raise CrmError(_("import {id} was already undone").format(id=import_id))
+    entries = s.execute(
+        sa.select(audit_t).where(audit_t.c.import_id == import_id).order_by(audit_t.c.id.desc())
+    ).all()
+    created = {(e.entity, e.entity_id) for e in entries if e.action == "create"}
+    removed = restored = 0
+    kept: list[str] = []
+    touched_clients: set[int] = set()
+    for e in entries:
+        tbl = TABLES.get(e.entity)
+        if tbl is None:
+            continue
+        label = f"{e.entity} {e.entity_id}"
+        if _later_changes(s, e.entity, e.entity_id, e.id, import_id):
+            if e.action == "create" or (e.entity, e.entity_id) not in created:
+                kept.append(
+                    _("{record}: changed after the import; left as it is").format(record=label)
+                )
+            continue
+        if e.action == "create":
+            row = s.execute(sa.select(tbl).where(tbl.c.id == e.entity_id)).first()
+            if row is None:
+                continue
+            try:
+                with s.begin_nested():
+                    for stmt in _children(e.entity, e.entity_id):
+                        s.execute(stmt)
+                    s.execute(sa.delete(tbl).where(tbl.c.id == e.entity_id))
+            except IntegrityError:
+                kept.append(
+                    _(
+                        "{record}: other records were added to it after the import; left in place"
+                    ).format(record=label)
+                )
+                continue
+            record(
+                s,
+                actor,
+                action="undo-import",
+                entity=e.entity,
+                entity_id=e.entity_id,
+                client_id=e.client_id if e.entity != "client" else None,
+                version=row.version,
+                changes={},
+            )
+            if e.entity != "client" and e.client_id is not None:
+                touched_clients.add(e.client_id)
+            removed += 1
+        elif e.action == "update" and (e.entity, e.entity_id) not in created:
+            old = {k: v[0] for k, v in (e.changes or {}).items()}
+            try:
+                with s.begin_nested():
+                    _restore(s, actor, e.entity, e.entity_id, e.version, old)
+            except Conflict:
+                kept.append(
+                    _("{record}: changed after the import; left as it is").format(record=label)
+                )
+                continue
+            except CrmError as exc:
+                kept.append(f"{label}: {exc}")
+                continue
+            restored += 1
+    for client_id in touched_clients:
+        _refresh_client(s, client_id)
+    s.execute(
+        sa.update(run_t).where(run_t.c.id == import_id).values(status="undone", undone_at=utcnow())
+    )
+    return UndoReport(import_id, removed, restored, kept)
