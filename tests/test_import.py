@@ -145,9 +145,14 @@ def test_duplicates_inside_the_file_and_by_each_key(db: Database, admin, tmp_pat
 def test_on_duplicate_update_and_fill_empty(db: Database, admin, tmp_path):
     with db.write() as s:
         c = clients.create_client(
-            s, admin, {"name": "Alpha", "tax_id": inn(1), "city": "Tula", "phones": ["+74951112233"]}
+            s,
+            admin,
+            {"name": "Alpha", "tax_id": inn(1), "city": "Tula", "phones": ["+74951112233"]},
         )
-    rows = [["Name", "INN", "City", "Industry", "Phone"], ["Alpha", inn(1), "Орёл", "Steel", "+7 916 555-44-33"]]
+    rows = [
+        ["Name", "INN", "City", "Industry", "Phone"],
+        ["Alpha", inn(1), "Орёл", "Steel", "+7 916 555-44-33"],
+    ]
     path = write_csv(tmp_path / "u.csv", rows)
     filled = run(db, admin, path, on_duplicate="fill-empty")
     assert filled.updated == 1
@@ -189,7 +194,9 @@ def test_rejected_rows_go_to_the_rejects_file_and_come_back_fixed(db: Database, 
         values[4] = "fixed@romashka.ru" if values[4] == "not-an-email" else values[4]
         values[0] = values[0] or "ООО Ромашка 5"
         fixed.append(values)
-    again = run(db, admin, write_csv(tmp_path / "fixed.csv", fixed, encoding="cp1251", delimiter=";"))
+    again = run(
+        db, admin, write_csv(tmp_path / "fixed.csv", fixed, encoding="cp1251", delimiter=";")
+    )
     assert (again.created, again.skipped, again.rejected) == (3, 0, 0)
     assert len(all_clients(db, admin)) == 6
 
@@ -247,7 +254,12 @@ def test_a_rep_imports_for_themselves_and_cannot_update_others(db: Database, adm
         rep1 = org.actor_by_login(s, "rep1")
         rep2 = org.actor_by_login(s, "rep2")
         clients.create_client(s, rep2, {"name": "Theirs", "tax_id": inn(5)})
-    rows = [["Name", "INN", "Owner"], ["Mine", inn(6), ""], ["Theirs", inn(5), ""], ["X", "", "rep2"]]
+    rows = [
+        ["Name", "INN", "Owner"],
+        ["Mine", inn(6), ""],
+        ["Theirs", inn(5), ""],
+        ["X", "", "rep2"],
+    ]
     report = run(db, rep1, write_csv(tmp_path / "rep.csv", rows), on_duplicate="update")
     by_row = {o.number: o for o in report.outcomes}
     assert report.created == 1
@@ -260,7 +272,15 @@ def test_contacts_go_to_their_company_or_a_private_person(db: Database, admin, t
     with db.write() as s:
         acme = clients.create_client(s, admin, {"name": "Acme"})
     rows = [
-        ["First Name", "Last Name", "Company", "Job Title", "E-mail Address", "Mobile Phone", "Birthday"],
+        [
+            "First Name",
+            "Last Name",
+            "Company",
+            "Job Title",
+            "E-mail Address",
+            "Mobile Phone",
+            "Birthday",
+        ],
         ["John", "Smith", "Acme", "CEO", "john@acme.com", "+1 212 555 0100", "5/14/1980"],
         ["Иван", "Петров", "ООО Новая", "", "ivan@new.ru", "", ""],
         ["Ann", "Lee", "", "", "ann@lee.me", "", "0/0/00"],
@@ -292,6 +312,7 @@ def test_interactions_and_deals(db: Database, admin, tmp_path):
     ]
     path = write_csv(tmp_path / "j.csv", rows)
     report = run(db, admin, path, entity="interactions")
+    report_journal_id = report.import_id
     assert report.created == 2
     reasons = {o.number: o.reason for o in report.outcomes if o.action == "reject"}
     assert set(reasons) == {4, 5, 6}
@@ -299,7 +320,9 @@ def test_interactions_and_deals(db: Database, admin, tmp_path):
     assert "телепатия" in reasons[5]
     assert "Nobody Ltd" in reasons[6]
     with db.read() as s:
-        entries = journal.list_interactions(s, admin, journal.JournalFilter(client_id=acme.id)).items
+        entries = journal.list_interactions(
+            s, admin, journal.JournalFilter(client_id=acme.id)
+        ).items
     first = next(e for e in entries if e.purpose == "цены")
     assert first.occurred_at.isoformat() == "2025-11-25T14:30:00+00:00"
     assert first.kind == "call" and first.contact == "John Smith"
@@ -319,6 +342,15 @@ def test_interactions_and_deals(db: Database, admin, tmp_path):
         got = {d.title: d for d in deals.list_deals(s, admin).items}
     assert str(got["Pumps"].amount) == "1250000.50" and got["Pumps"].stage == "Proposal"
     assert got["Valves"].stage == "Lost" and got["Valves"].lost_reason == "price"
+
+    # undo the journal import: the entries go and the client's last contact goes back
+    with db.write() as s:
+        imports.undo_import(s, admin, report_journal_id)
+        assert clients.get_client(s, admin, acme.id).last_interaction_at is None
+        assert (
+            journal.list_interactions(s, admin, journal.JournalFilter(client_id=acme.id)).items
+            == []
+        )
 
 
 def test_missing_name_column_and_bad_map_are_refused(db: Database, admin, tmp_path):
@@ -363,7 +395,17 @@ def test_a_killed_batched_import_resumes_with_every_row_once(db_url: str, db, ad
             org.add_department(s, admin, "Office")
             org.add_user(s, admin, me, role="admin", department="Office")
     env = {**os.environ, "TERMCRM_DATABASE_URL": db_url}
-    cmd = [sys.executable, "-m", "termcrm", "import", "clients", str(path), "--batch-size", "500", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "termcrm",
+        "import",
+        "clients",
+        str(path),
+        "--batch-size",
+        "500",
+        "-q",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     done = 0

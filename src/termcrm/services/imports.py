@@ -249,14 +249,23 @@ def _restore(
 
 
 def _refresh_client(s: Session, client_id: int | None) -> None:
+    """A client whose contacts or journal entries went: its search text and last contact."""
     from termcrm.services import search_index
 
     if client_id is None:
         return
-    client_t = TABLES["client"]
+    client_t, interaction_t = TABLES["client"], TABLES["interaction"]
     exists = s.execute(sa.select(client_t.c.id).where(client_t.c.id == client_id)).first()
     if exists:
         search_index.refresh(s, client_id)
+        latest = (
+            sa.select(sa.func.max(interaction_t.c.occurred_at))
+            .where(interaction_t.c.client_id == client_id, interaction_t.c.deleted_at.is_(None))
+            .scalar_subquery()
+        )
+        s.execute(
+            sa.update(client_t).where(client_t.c.id == client_id).values(last_interaction_at=latest)
+        )
 
 
 def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
