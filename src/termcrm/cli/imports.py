@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -337,20 +337,16 @@ def list_imports(ctx: typer.Context) -> None:
             ("ID", lambda r: r.id),
             ("Started", lambda r: r.started_at),
             ("By", lambda r: r.user),
-            ("Of", lambda r: r.entity),
-            ("File", lambda r: r.file_name),
+            ("What", lambda r: f"{r.entity} from {r.file_name}"),
             ("Status", lambda r: r.status),
-            ("Rows", lambda r: r.rows_done),
-            ("Result", _result),
+            ("New", lambda r: r.created),
+            ("Upd", lambda r: r.updated),
+            ("Dup", lambda r: r.skipped),
+            ("Rej", lambda r: r.rejected),
         ],
         Format.table,
         tz=rt.settings.tz,
     )
-
-
-def _result(run: object) -> str:
-    r: Any = run
-    return f"{r.created:,} new, {r.updated:,} updated, {r.skipped:,} dup, {r.rejected:,} rejected"
 
 
 @app.command("undo")

@@ -39,7 +39,7 @@ AfterOpt = Annotated[str | None, typer.Option(help="continue after this cursor")
 
 Column = tuple[str, Callable[[Any], Any]]
 # columns whose values must stay on one line (ids, amounts, times)
-NO_WRAP = {"ID", "Amount", "When", "Due", "Last contact", "Birthday", "Close by"}
+NO_WRAP = {"ID", "Amount", "When", "Due", "Last contact", "Birthday", "Close by", "Started"}
 
 
 def _json_default(value: Any) -> Any:

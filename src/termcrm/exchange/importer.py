@@ -302,7 +302,7 @@ def run_import(
                         _(
                             "import {id} of this file stopped after row {rows}: run the "
                             "same command with --resume to continue it"
-                        ).format(id=open_run.id, rows=open_run.rows_done)
+                        ).format(id=open_run.id, rows=f"{open_run.rows_done:,}")
                     )
                 run_id = imports.start_run(
                     s, actor, options.entity, path.name, digest, saved, sheet.total
