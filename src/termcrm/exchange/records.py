@@ -359,9 +359,9 @@ class ClientHandler(Handler):
         """The service's fields from a row; ``full`` (a round trip) blanks fields of empty cells."""
         out: dict[str, Any] = {}
         present = self.targets
-        for fld in (*CLIENT_TEXT, "tax_id"):
+        for fld in (*CLIENT_TEXT, "tax_id"):  # the service cleans them
             if fld in present and (full or cells.get(fld)):
-                out[fld] = clean(V.text(self.one(cells, fld)))
+                out[fld] = V.text(self.one(cells, fld))
         for fld in CLIENT_MULTILINE:
             if fld in present and (full or cells.get(fld)):
                 out[fld] = "\n".join(V.multiline(v) for v in cells.get(fld, []))
@@ -633,9 +633,11 @@ class ClientHandler(Handler):
         changes = edited_client(current, wanted)
         if not changes:
             return "unchanged", client_id, ""
-        client_svc.update_client(
+        after = client_svc.update_client(
             self.s, self.actor, client_id, version=current.version, changes=changes
         )
+        if after.version == current.version:
+            return "unchanged", client_id, ""
         return "update", client_id, ", ".join(sorted(changes))
 
 
@@ -664,7 +666,10 @@ def edited_client(current: ClientOut, wanted: Mapping[str, Any]) -> dict[str, An
     """The fields of a round-trip row that differ from the client as it is."""
     changes: dict[str, Any] = {}
     for fld, value in wanted.items():
-        if fld in (*CLIENT_TEXT, *CLIENT_MULTILINE, "tax_id", "kind", "status"):
+        if fld in (*CLIENT_TEXT, "tax_id", "kind", "status"):
+            if clean(value) != getattr(current, fld):
+                changes[fld] = value
+        elif fld in CLIENT_MULTILINE:
             if value != getattr(current, fld):
                 changes[fld] = value
         elif fld == "phones":

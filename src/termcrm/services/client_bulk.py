@@ -139,9 +139,9 @@ class ClientBulk:
                     "client_id": client_id,
                     "version": 1,
                     "changes": {
-                        k: [None, plain(v)]
+                        k: [None, v if type(v) is str else plain(v)]
                         for k, v in audit_values.items()
-                        if v not in ("", [], {}, None)
+                        if v is not None and v != "" and v != [] and v != {}
                     },
                     "import_id": import_id,
                 }

@@ -7,12 +7,17 @@ import unicodedata
 from collections.abc import Iterable
 
 _SPACE = re.compile(r"\s+")
+# what clean() would change: whitespace at either end, a run of it, or a tab/newline/...
+_UNCLEAN = re.compile(r"^\s|\s$|\s\s|[^\S ]")
+_NON_DIGIT = re.compile(r"\D+")
 
 
 def clean(value: str | None) -> str:
     """NFC-normalise, trim and collapse runs of whitespace."""
     if not value:
         return ""
+    if not _UNCLEAN.search(value) and unicodedata.is_normalized("NFC", value):
+        return value  # already clean: the common case, several times cheaper
     return _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
@@ -39,4 +44,5 @@ def build_search_body(parts: Iterable[str | None]) -> str:
 
 
 def digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
+    """The decimal digits of a text, in order."""
+    return _NON_DIGIT.sub("", value)
