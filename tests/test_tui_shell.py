@@ -65,8 +65,11 @@ def test_an_empty_database_greets_and_loads_demo_data(
     async def scenario(pilot: Pilot[None]) -> None:
         assert isinstance(app.screen, FirstRunScreen)
         choices = app.screen.query_one("#choices", OptionList)
-        assert choices.get_option("import").disabled  # no import yet: shown, not offered
-        await pilot.press("i")
+        assert not choices.get_option("import").disabled
+        await pilot.press("i")  # the import wizard (tests/test_tui_import.py); Esc leaves it
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ImportWizard"
+        await pilot.press("escape")
         assert isinstance(app.screen, FirstRunScreen)
 
         await pilot.press("d")

@@ -115,3 +115,34 @@ def test_first_run(snap_compare: Any, tmp_path: Path, lang: str) -> None:
     db_path = tmp_path / "empty.db"
     app = _app(db_path, lang, tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps())
+
+
+# a client list as Russian Excel saves it: semicolons, Russian titles, one column unknown
+IMPORT_CSV = (
+    "Наименование;ИНН;Телефон;Эл. почта;Город;Менеджер;Заметка\n"
+    "ООО «Вектор»;7707083893;+7 495 111-22-33;info@vector.ru;Москва;ivanova;важный\n"
+    "Beta Supplies;;+1 617 555 0101;sales@beta.com;Boston;admin;\n"
+    "北京华联科技有限公司;;+86 10 6552 8899;hualian@example.cn;北京;li;VIP\n"
+)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_import_wizard_columns(
+    snap_compare: Any, fixed_db: tuple[Path, dict[str, int]], tmp_path: Path, lang: str
+) -> None:
+    """The wizard's second step: the columns of a CSV mapped, with its first rows."""
+    source, _ids = fixed_db
+    db_path = tmp_path / "fixed.db"
+    shutil.copy(source, db_path)
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "clients.csv").write_text(IMPORT_CSV, encoding="utf-8")
+    app = _app(db_path, lang, tmp_path)
+
+    async def open_wizard(pilot: Pilot[Any]) -> None:
+        from termcrm.screens.import_wizard import ImportWizard
+
+        await pilot.app.push_screen(ImportWizard("clients", folder=folder))
+
+    run_before = steps(open_wizard, press("down", "enter"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -279,7 +279,7 @@ class TermCrmApp(App[None]):
 
         # the palette is a dialog too, but what it runs runs after it has closed
         modal = isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette)
-        return not (modal and action in ("section", "quick_log", "language"))
+        return not (modal and action in ("section", "quick_log", "language", "import_file"))
 
     def action_section(self, name: str) -> None:
         if name in SECTIONS and self.current_mode != name:
@@ -293,6 +293,16 @@ class TermCrmApp(App[None]):
             client_id = getattr(self.screen, "current_client_id", None)
             contact_id = getattr(self.screen, "current_contact_id", None)
         self.push_screen(QuickLogScreen(client_id=client_id, contact_id=contact_id))
+
+    def action_import_file(self, entity: str | None = None) -> None:
+        """The import wizard, for the records of the section the user is in (or ``entity``)."""
+        from termcrm.screens.import_wizard import ImportWizard
+
+        if entity is None:
+            entity = {"contacts": "contacts", "journal": "interactions"}.get(
+                self.current_mode, "clients"
+            )
+        self.push_screen(ImportWizard(entity))
 
     def action_language(self) -> None:
         from termcrm.screens.language import LanguageScreen
@@ -393,9 +403,17 @@ class TermCrmApp(App[None]):
         fixed = [
             ("change_theme", _("Theme"), _("Change the colour theme"), self.action_change_theme),
             ("language", _("Language"), _("English, Русский, 中文"), self.action_language),
+            (
+                "import_file",
+                _("Import"),
+                _("Clients, contacts, the journal or deals from a file"),
+                self.action_import_file,
+            ),
             ("help", _("Keys"), _("Show the keys of this screen"), self.action_help),
             ("quit", _("Quit"), _("Leave termcrm"), self.action_quit),
         ]
+        if screen.__module__ == "termcrm.screens.import_wizard":
+            seen.add("import_file")  # the wizard is open: not a second one
         for action, title, help_text, callback in fixed:
             if action not in seen:  # not already listed with its key
                 yield SystemCommand(title, help_text, callback)

@@ -125,6 +125,8 @@ class ClientsScreen(SearchableScreen):
         Binding("n", "new", N_("New"), id="clients.new"),
         Binding("e", "edit", N_("Edit"), id="clients.edit"),
         Binding("d,delete", "delete", N_("Delete"), id="clients.delete"),
+        Binding("x", "export", N_("Export"), show=False, id="clients.export"),
+        Binding("i", "import_file", N_("Import"), show=False, id="clients.import"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="clients.reload"),
         Binding("escape", "clear_search", N_("Clear search"), show=False, id="clients.clear"),
     ]
@@ -342,3 +344,27 @@ class ClientsScreen(SearchableScreen):
         row = self.table.current
         if row is not None:
             move_to_trash(self, row, self.reload_keep_position)
+
+    # -- export and import -------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """The card file as it is filtered and searched now, to a file."""
+        from termcrm.screens.export_dialog import ExportDialog, ExportRequest
+
+        listed = str(self.query_one("#status", Static).content)
+        source = self.pages.source
+        total = source.total if source is not None and source.exact else None
+        self.app.push_screen(
+            ExportDialog(
+                ExportRequest(
+                    "clients",
+                    _("Every client the card file lists now: {listed}").format(listed=listed),
+                    client_filter=self.filter,
+                    search=self.query_text,
+                    total=None if self.query_text else total,
+                )
+            )
+        )
+
+    def action_import_file(self) -> None:
+        self.crm.action_import_file("clients")

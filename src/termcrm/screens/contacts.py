@@ -80,6 +80,7 @@ class ContactsScreen(SearchableScreen):
         Binding("e", "edit", N_("Edit"), id="contacts.edit"),
         Binding("d,delete", "delete", N_("Delete"), id="contacts.delete"),
         Binding("c", "client", N_("Client"), id="contacts.client"),
+        Binding("x", "export", N_("Export"), id="contacts.export"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="contacts.reload"),
         Binding("escape", "clear_search", N_("Clear search"), show=False, id="contacts.clear"),
     ]
@@ -206,3 +207,19 @@ class ContactsScreen(SearchableScreen):
         row = self.table.current
         if row is not None:
             delete_contact(self, row, self.reload_keep_position)
+
+    def action_export(self) -> None:
+        """The contact persons as listed now (the search too), to a file."""
+        from termcrm.screens.export_dialog import ExportDialog, ExportRequest
+
+        text = self.query_text
+        what = (
+            _("Every contact person whose name contains “{text}”.").format(text=text)
+            if text
+            else _("Every contact person you may see.")
+        )
+        self.app.push_screen(
+            ExportDialog(
+                ExportRequest("contacts", what, search=text, total=None if text else self._total)
+            )
+        )

@@ -1,13 +1,12 @@
 """The first-run screen: shown over the card file when the database has no clients.
 
 It says what termcrm is and offers a start: demo data to try things out, the first
-client, or the empty card file. Importing from a file is planned but not built
-yet, so it is shown, disabled, with a note saying so.
+client, an import from a file (the import wizard), or the empty card file.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -30,7 +29,7 @@ class FirstRunScreen(CrmScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "demo", N_("Demo data"), id="first_run.demo"),
         Binding("n", "new_client", N_("First client"), id="first_run.new"),
-        Binding("i", "import", N_("Import"), id="first_run.import"),
+        Binding("i", "import_file", N_("Import"), id="first_run.import"),
         Binding("escape,q", "close", N_("Card file"), id="first_run.close"),
     ]
     DEFAULT_CSS = """
@@ -69,11 +68,7 @@ class FirstRunScreen(CrmScreen[None]):
                     id="demo",
                 ),
                 Option("n    " + _("Create the first client"), id="new"),
-                Option(
-                    "i    " + _("Import from a file: not available yet, coming in a later version"),
-                    id="import",
-                    disabled=True,
-                ),
+                Option("i    " + _("Import clients from a file: Excel, CSV or vCard"), id="import"),
                 Option("esc  " + _("Go to the empty card file"), id="close"),
                 id="choices",
             )
@@ -84,15 +79,17 @@ class FirstRunScreen(CrmScreen[None]):
         self.query_one("#choices", OptionList).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "import":
-            return None  # shown, greyed out: there is no import yet
-        if self.loading_demo and action in ("demo", "new_client", "close"):
+        if self.loading_demo and action in ("demo", "new_client", "import_file", "close"):
             return None
         return True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        actions = {"demo": self.action_demo, "new": self.action_new_client}
+        actions = {
+            "demo": self.action_demo,
+            "new": self.action_new_client,
+            "import": self.action_import_file,
+        }
         action = actions.get(event.option_id or "", self.action_close)
         if not self.loading_demo:
             action()
@@ -152,8 +149,14 @@ class FirstRunScreen(CrmScreen[None]):
 
         self.app.push_screen(ClientFormScreen(None), created)
 
-    def action_import(self) -> None:
-        self.notify(_("Import from a file is not available yet."), severity="warning")
+    def action_import_file(self) -> None:
+        from termcrm.screens.import_wizard import ImportWizard
+
+        def finished(report: Any) -> None:
+            if report is not None and not report.dry_run and (report.created or report.updated):
+                self._to_card_file()
+
+        self.app.push_screen(ImportWizard("clients"), finished)
 
     def action_close(self) -> None:
         self._to_card_file()

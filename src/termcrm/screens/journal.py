@@ -90,6 +90,7 @@ class JournalScreen(ListScreen):
         Binding("k", "kind", N_("Kind"), id="journal.kind"),
         Binding("p", "period", N_("Period"), id="journal.period"),
         Binding("c", "client", N_("Client"), id="journal.client"),
+        Binding("x", "export", N_("Export"), id="journal.export"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="journal.reload"),
         Binding("escape", "clear_client", N_("All clients"), show=False, id="journal.clear"),
     ]
@@ -141,7 +142,7 @@ class JournalScreen(ListScreen):
         )
         self._show_status()
 
-    def _show_status(self) -> None:
+    def _filter_parts(self) -> list[str]:
         parts = [_(SCOPE_NAMES[self.filter.scope])]
         if self.filter.kind:
             parts.append(value_label(self.filter.kind))
@@ -149,6 +150,10 @@ class JournalScreen(ListScreen):
             parts.append(_(PERIOD_NAMES[self.period]))
         if self.filter.client_id is not None:
             parts.append(_("client: {name}").format(name=self.client_name))
+        return parts
+
+    def _show_status(self) -> None:
+        parts = self._filter_parts()
         pending = self.pages.source
         if pending is None or not self.pages.showing:
             lead = _("Reading the journal…")
@@ -229,3 +234,21 @@ class JournalScreen(ListScreen):
         from termcrm.screens.client_card import ClientCardScreen
 
         self.app.push_screen(ClientCardScreen(event.item.client_id))
+
+    def action_export(self) -> None:
+        """The journal as it is filtered now, to a file."""
+        from termcrm.screens.export_dialog import ExportDialog, ExportRequest
+
+        source = self.pages.source
+        self.app.push_screen(
+            ExportDialog(
+                ExportRequest(
+                    "journal",
+                    _("Every entry of the journal as it is filtered now: {filters}").format(
+                        filters=" · ".join(self._filter_parts())
+                    ),
+                    journal_filter=replace(self.filter, since=period_start(self.period)),
+                    total=source.total if source is not None and source.exact else None,
+                )
+            )
+        )
