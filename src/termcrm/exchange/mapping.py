@@ -65,7 +65,8 @@ class ColumnMapping:
         out = []
         for group in REQUIRED[self.entity]:
             if not have & set(group):
-                names = " or ".join(F.LABELS[f] for f in group)
+                # TRANSLATORS: joins the names of fields that may stand for each other
+                names = _(" or ").join(_(F.LABELS[f]) for f in group)
                 out.append(_("no column holds the {field}").format(field=names))
         return out
 
