@@ -194,3 +194,26 @@ def test_an_unedited_export_imports_as_unchanged(db: Database, admin: Actor, tmp
     _export(db, admin, path)
     report = run(db, admin, path, "clients")
     assert (report.unchanged, report.updated, report.rejected) == (1, 0, 0)
+
+
+def test_formulas_and_error_cells_reject_only_rows_that_use_them(db, admin, tmp_path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Name", "City", "Unused"])
+    ws.append(["Alpha", "Tula", "=1/0"])  # a formula in a column nobody imports
+    ws.append(["Beta", '=UPPER("omsk")', ""])  # no saved value: openpyxl saves none
+    ws.append(["Gamma", "Orel", ""])
+    ws["C4"].value = "#DIV/0!"
+    ws["C4"].data_type = "e"  # an error cell, in the unused column
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)
+    report = run(db, admin, path, "clients")
+    assert report.created == 2
+    (rejected,) = [o for o in report.outcomes if o.action == "reject"]
+    assert rejected.number == 3 and "formula with no saved value" in rejected.reason
+    with db.read() as s:
+        names = {c.name for c in (clients.get_client(s, admin, i) for i in (1, 2))}
+    assert names == {"Alpha", "Gamma"}
+    assert not any(n.startswith("=") for n in names)

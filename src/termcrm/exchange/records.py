@@ -146,6 +146,16 @@ class Handler:
 
     # -- cells
 
+    def problems(self, row: Any) -> list[str]:
+        """What the reader found wrong in the row, in the columns that are imported."""
+        if not row.problems:
+            return []
+        used = {i for columns in self.targets.values() for i in columns}
+        where = row.problem_columns or (None,) * len(row.problems)
+        return [
+            p for p, col in zip(row.problems, where, strict=False) if col is None or col in used
+        ]
+
     def cells(self, row: Any) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
         values = row.values
@@ -269,8 +279,9 @@ class Handler:
     def process(self, chunk: list[Any]) -> list[Any]:
         out = []
         for row in chunk:
-            if row.problems:
-                out.append(_outcome(row.number, "reject", reason="; ".join(row.problems)))
+            problems = self.problems(row)
+            if problems:
+                out.append(_outcome(row.number, "reject", reason="; ".join(problems)))
                 continue
             try:
                 with self.s.begin_nested():
@@ -495,8 +506,9 @@ class ClientHandler(Handler):
         pending: list[_Pending] = []
         edits: list[tuple[Any, dict[str, list[Any]]]] = []
         for row in chunk:
-            if row.problems:
-                out.append(_outcome(row.number, "reject", reason="; ".join(row.problems)))
+            problems = self.problems(row)
+            if problems:
+                out.append(_outcome(row.number, "reject", reason="; ".join(problems)))
                 continue
             try:
                 cells = self.cells(row)
