@@ -23,7 +23,7 @@ from termcrm.exchange.errors import FileRefused
 from termcrm.exchange.mapping import CUSTOM_ENTITY, ColumnMapping, auto_map
 from termcrm.exchange.records import HANDLERS, Handler
 from termcrm.i18n import _
-from termcrm.services import custom_fields, imports
+from termcrm.services import client_bulk, custom_fields, imports
 from termcrm.services.actor import Actor
 from termcrm.services.audit import IMPORT_ID
 from termcrm.services.errors import CrmError, Invalid
@@ -342,11 +342,12 @@ def run_import(
                     )
                     s.info[IMPORT_ID] = run_id
                 handler = handler_type(s, actor, mapping, options.on_duplicate, zone)
-                for chunk in _chunks(sheet.rows(), size):
-                    for outcome in handler.process(chunk):
-                        tally.add(outcome)
-                    if progress:
-                        progress(tally.rows, sheet.total)
+                with client_bulk.loading(s):
+                    for chunk in _chunks(sheet.rows(), size):
+                        for outcome in handler.process(chunk):
+                            tally.add(outcome)
+                        if progress:
+                            progress(tally.rows, sheet.total)
                 if run_id is not None:
                     rejects = [
                         (o.number, o.reason)

@@ -344,6 +344,10 @@ class _Pending:
     name: str
     given: frozenset[str]  # the service fields the row had values for
     contact: dict[str, str]  # a contact person the row names: created with the client
+    key: str = ""  # the name as the duplicate match compares it (name_key)
+
+    def __post_init__(self) -> None:
+        self.key = name_key(self.name)
 
 
 class ClientHandler(Handler):
@@ -470,10 +474,9 @@ class ClientHandler(Handler):
             )
             for client_id, name, city in rows:
                 if city in self.cities:
-                    self._remember_name(city, name, client_id)
+                    self._remember_name(city, name_key(name), client_id)
 
-    def _remember_name(self, city: str, name: str, client_id: int) -> None:
-        key = name_key(name)
+    def _remember_name(self, city: str, key: str, client_id: int) -> None:
         if key:
             self.cities.setdefault(city, {}).setdefault(block_of(key), []).append((key, client_id))
 
@@ -483,7 +486,7 @@ class ClientHandler(Handler):
             found = self.index.get((kind, key))
             if found is not None:
                 return found, labels[kind]
-        key = name_key(p.name)
+        key = p.key
         block = self.cities.get(p.city, {}).get(block_of(key), [])
         if not block:
             return None
@@ -542,7 +545,7 @@ class ClientHandler(Handler):
                 creating.append(p)
                 for k in p.keys:
                     self.index.setdefault(k, -p.number)
-                self._remember_name(p.city, p.name, -p.number)
+                self._remember_name(p.city, p.key, -p.number)
                 continue
             other, why = match
             if other < 0:
@@ -576,7 +579,7 @@ class ClientHandler(Handler):
             for k in p.keys:
                 if self.index.get(k) == -p.number:
                     self.index[k] = client_id
-            block = self.cities.get(p.city, {}).get(block_of(name_key(p.name)), [])
+            block = self.cities.get(p.city, {}).get(block_of(p.key), [])
             for i, (key, rid) in enumerate(block):
                 if rid == -p.number:
                     block[i] = (key, client_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from termcrm.i18n import _
 from termcrm.services.actor import REP, Actor
-from termcrm.services.audit import IMPORT_ID, audit_t, plain
+from termcrm.services.audit import IMPORT_ID, audit_t
 from termcrm.services.clients import (
     TEXT_FIELDS,
     Lookups,
@@ -138,8 +138,10 @@ class ClientBulk:
                     "entity_id": client_id,
                     "client_id": client_id,
                     "version": 1,
+                    # validated values are JSON already (text, numbers, lists and
+                    # mappings of text): no conversion as audit.plain would do
                     "changes": {
-                        k: [None, v if type(v) is str else plain(v)]
+                        k: [None, v]
                         for k, v in audit_values.items()
                         if v is not None and v != "" and v != [] and v != {}
                     },
@@ -153,6 +155,11 @@ class ClientBulk:
         bulk.bulk_insert(s, tag_t, tags)
         bulk.bulk_insert(s, audit_t, audits)
         return ids
+
+
+def loading(s: Session) -> Any:
+    """Settings for a big write in this transaction (a large SQLite page cache)."""
+    return bulk.bulk_loading(s)
 
 
 def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
