@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from termcrm import __version__
-from termcrm.cli import admin, clients, contacts, deals, journal, system, tasks
+from termcrm.cli import (
+    admin,
+    clients,
+    contacts,
+    deals,
+    export,
+    imports,
+    journal,
+    system,
+    tasks,
+)
 from termcrm.cli.runtime import Runtime
 
 app = typer.Typer(
@@ -57,6 +67,9 @@ app.command("journal")(journal.journal_list)
 app.add_typer(tasks.app, name="task")
 app.add_typer(deals.app, name="deal")
 app.command("history")(system.history)
+app.add_typer(imports.app, name="import")
+app.command("export")(export.export)
+app.add_typer(export.segments, name="segment")
 app.add_typer(admin.users, name="user")
 app.add_typer(admin.depts, name="dept")
 app.add_typer(admin.fields, name="field")

@@ -35,7 +35,7 @@ class ImportRun(SQLModel, table=True):
     updated: int = Field(default=0)
     skipped: int = Field(default=0)
     rejected: int = Field(default=0)
-    # [[row number, reason], ...] of the rows refused so far (a resumed run's rejects file needs them)
+    # [[row number, reason], ...] of the rows refused so far (for a resumed run's rejects file)
     rejects: list[Any] = Field(default_factory=list, sa_type=json_type())
 
 
