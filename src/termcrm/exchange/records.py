@@ -447,22 +447,23 @@ class ClientHandler(Handler):
                 if (kind, key) not in self.index:
                     wanted[kind].add(key)
         live = sa.and_(client_t.c.deleted_at.is_(None))
+        # contact_id is read and tested here, not in SQL: with "contact_id IS NULL" in the
+        # WHERE, SQLite picks the contact_id index and reads every client-level phone
         queries = [
-            ("tax", sa.select(client_t.c.tax_id, client_t.c.id).where(
+            ("tax", sa.select(client_t.c.tax_id, client_t.c.id, sa.null()).where(
                 live, client_t.c.tax_id.in_(sorted(wanted["tax"])))),
-            ("email", sa.select(email_t.c.normalized, email_t.c.client_id)
+            ("email", sa.select(email_t.c.normalized, email_t.c.client_id, email_t.c.contact_id)
                 .join(client_t, client_t.c.id == email_t.c.client_id)
-                .where(live, email_t.c.contact_id.is_(None),
-                       email_t.c.normalized.in_(sorted(wanted["email"])))),
-            ("phone", sa.select(phone_t.c.digits, phone_t.c.client_id)
+                .where(live, email_t.c.normalized.in_(sorted(wanted["email"])))),
+            ("phone", sa.select(phone_t.c.digits, phone_t.c.client_id, phone_t.c.contact_id)
                 .join(client_t, client_t.c.id == phone_t.c.client_id)
-                .where(live, phone_t.c.contact_id.is_(None),
-                       phone_t.c.digits.in_(sorted(wanted["phone"])))),
+                .where(live, phone_t.c.digits.in_(sorted(wanted["phone"])))),
         ]  # fmt: skip
         for kind, q in queries:
             if wanted[kind]:
-                for key, client_id in self.s.execute(q.order_by(sa.text("2"))):
-                    self.index.setdefault((kind, key), client_id)
+                for key, client_id, contact_id in self.s.execute(q.order_by(sa.text("2"))):
+                    if contact_id is None:
+                        self.index.setdefault((kind, key), client_id)
         new_cities = {p.city for p in pending} - set(self.cities)
         for city in new_cities:
             self.cities[city] = {}

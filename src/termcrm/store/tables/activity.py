@@ -16,6 +16,8 @@ class Interaction(Editable, table=True):
     __table_args__ = (
         sa.Index("ix_interaction_client_when", "client_id", "occurred_at"),
         sa.Index("ix_interaction_user_when", "user_id", "occurred_at"),
+        # the whole journal newest first (the journal section, exports), keyset over (when, id)
+        sa.Index("ix_interaction_when", "occurred_at", "id"),
     )
 
     kind: str = Field(max_length=16)  # call | meeting | email | letter | visit | message
@@ -34,6 +36,8 @@ class Task(Editable, table=True):
     __table_args__ = (
         sa.Index("ix_task_assignee_status_due", "assignee_id", "status", "due_at"),
         sa.Index("ix_task_client", "client_id"),
+        # every task by due time (the planner, exports), keyset over (due, id)
+        sa.Index("ix_task_due", "due_at", "id"),
     )
 
     title: str = Field(max_length=300)

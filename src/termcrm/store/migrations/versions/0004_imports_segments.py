@@ -1,5 +1,8 @@
 """imports and saved segments: import runs, the import id on audit entries, segments
 
+Also the time-ordered indexes of the journal and of tasks, which exports (and the
+journal section) read in keyset pages over (time, id).
+
 Every import gets a row in import_run; the audit entries it writes carry its id,
 so `termcrm import undo` finds exactly what that import created and changed.
 Segments are saved list filters (`termcrm export --segment`).
@@ -71,9 +74,13 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_log") as batch_op:
         batch_op.add_column(sa.Column("import_id", sa.Integer(), nullable=True))
     op.create_index("ix_audit_import", "audit_log", ["import_id", "id"])
+    op.create_index("ix_interaction_when", "interaction", ["occurred_at", "id"])
+    op.create_index("ix_task_due", "task", ["due_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_task_due", table_name="task")
+    op.drop_index("ix_interaction_when", table_name="interaction")
     op.drop_index("ix_audit_import", table_name="audit_log")
     with op.batch_alter_table("audit_log") as batch_op:
         batch_op.drop_column("import_id")
