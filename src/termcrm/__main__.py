@@ -1,3 +1,4 @@
 from termcrm.cli import main
 
-main()
+if __name__ == "__main__":  # a worker process (imports) imports this module again
+    main()

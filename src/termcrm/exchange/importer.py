@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from termcrm.exchange import fields as F
+from termcrm.exchange.ahead import Ahead
 from termcrm.exchange.errors import FileRefused
 from termcrm.exchange.mapping import CUSTOM_ENTITY, ColumnMapping, auto_map
 from termcrm.exchange.records import HANDLERS, Handler
@@ -27,6 +28,7 @@ from termcrm.services import client_bulk, custom_fields, imports
 from termcrm.services.actor import Actor
 from termcrm.services.audit import IMPORT_ID
 from termcrm.services.errors import CrmError, Invalid
+from termcrm.services.validation import known_values
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -310,26 +312,29 @@ def run_import(
         rows_iter = islice(sheet.rows(), skip_rows, None)
         handler: Handler | None = None
         assert options.batch_size is not None
-        for batch in _chunks(rows_iter, options.batch_size):
-            with db.write() as s:
-                s.info[IMPORT_ID] = run_id
-                if handler is None:
-                    handler = handler_type(s, actor, mapping, options.on_duplicate, zone)
-                else:
-                    handler.bind(s)
-                before = len(tally.outcomes)
-                for chunk in _chunks(iter(batch), size):
-                    for outcome in handler.process(chunk):
-                        tally.add(outcome)
-                new_rejects = [
-                    (o.number, o.reason)
-                    for o in tally.outcomes[before:]
-                    if o.action in ("reject", "conflict")
-                ]
-                assert run_id is not None
-                imports.record_progress(s, run_id, tally.rows, tally.counts(), new_rejects)
-            if progress:
-                progress(tally.rows, sheet.total)
+        ahead = Ahead(mapping, actor.phone_region, sheet.total)
+        with ahead:
+            batches = ahead.chunks(_chunks(rows_iter, options.batch_size))
+            for batch, known in batches:
+                with db.write() as s, known_values(known):
+                    s.info[IMPORT_ID] = run_id
+                    if handler is None:
+                        handler = handler_type(s, actor, mapping, options.on_duplicate, zone)
+                    else:
+                        handler.bind(s)
+                    before = len(tally.outcomes)
+                    for chunk in _chunks(iter(batch), size):
+                        for outcome in handler.process(chunk):
+                            tally.add(outcome)
+                    new_rejects = [
+                        (o.number, o.reason)
+                        for o in tally.outcomes[before:]
+                        if o.action in ("reject", "conflict")
+                    ]
+                    assert run_id is not None
+                    imports.record_progress(s, run_id, tally.rows, tally.counts(), new_rejects)
+                if progress:
+                    progress(tally.rows, sheet.total)
         with db.write() as s:
             assert run_id is not None
             imports.finish_run(s, run_id)
@@ -342,10 +347,12 @@ def run_import(
                     )
                     s.info[IMPORT_ID] = run_id
                 handler = handler_type(s, actor, mapping, options.on_duplicate, zone)
-                with client_bulk.loading(s):
-                    for chunk in _chunks(sheet.rows(), size):
-                        for outcome in handler.process(chunk):
-                            tally.add(outcome)
+                ahead = Ahead(mapping, actor.phone_region, sheet.total)
+                with client_bulk.loading(s), ahead:
+                    for chunk, known in ahead.chunks(_chunks(sheet.rows(), size)):
+                        with known_values(known):
+                            for outcome in handler.process(chunk):
+                                tally.add(outcome)
                         if progress:
                             progress(tally.rows, sheet.total)
                 if run_id is not None:

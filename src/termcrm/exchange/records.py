@@ -171,8 +171,9 @@ class Handler:
 
     def column(self, fld: str) -> str:
         """How a message names the column a field came from."""
-        # TRANSLATORS: {title} is a column title of the user's file.
-        return _("column {title}").format(title=f"«{self.mapping.column_of(fld)}»")
+        # TRANSLATORS: {title} is a column title of the user's file; quote it as your
+        # language does.
+        return _("column «{title}»").format(title=self.mapping.column_of(fld))
 
     def reason(self, exc: CrmError) -> str:
         if isinstance(exc, Invalid):

@@ -7,6 +7,9 @@ phonenumbers with the configured default region, the extension kept apart;
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import phonenumbers
@@ -31,8 +34,54 @@ class NormalPhone:
     kind: str = "work"  # mobile | work, from the number's numbering plan
 
 
+# Answers worked out ahead, in another process (a big import checks the next rows'
+# phones and emails while this process writes the current ones): (kind, value,
+# region) -> the result, or the FieldError's message
+Known = dict[tuple[str, str, str], "NormalPhone | tuple[str, str] | str"]
+_KNOWN: ContextVar[Known | None] = ContextVar("termcrm_known_values", default=None)
+
+
+@contextmanager
+def known_values(known: Known) -> Iterator[None]:
+    """Within the block, normalise_phone and normalise_email answer from ``known`` first."""
+    token = _KNOWN.set(known)
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
+def _recall(kind: str, value: str, region: str) -> NormalPhone | tuple[str, str] | None:
+    known = _KNOWN.get()
+    if known is None:
+        return None
+    hit = known.get((kind, value, region))
+    if isinstance(hit, str):
+        raise FieldError(hit)
+    return hit
+
+
+def work_out(phones: Iterable[str], emails: Iterable[str], region: str) -> Known:
+    """Normalise many values at once, for :func:`known_values` (in a worker process)."""
+    out: Known = {}
+    for value in phones:
+        try:
+            out[("phone", value, region)] = normalise_phone(value, region)
+        except FieldError as exc:
+            out[("phone", value, region)] = str(exc)
+    for value in emails:
+        try:
+            out[("email", value, "")] = normalise_email(value)
+        except FieldError as exc:
+            out[("email", value, "")] = str(exc)
+    return out
+
+
 def normalise_email(value: str) -> tuple[str, str]:
     """Return (address as given but cleaned, normalised form for matching)."""
+    hit = _recall("email", value, "")
+    if hit is not None:
+        return hit  # type: ignore[return-value]
     address = clean(value)
     try:
         result = validate_email(address, check_deliverability=False)
@@ -68,6 +117,9 @@ def _phone_problem(error_type: int) -> str:
 
 
 def normalise_phone(value: str, region: str) -> NormalPhone:
+    hit = _recall("phone", value, region)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
     raw = clean(value)
     if not digits(raw):
         raise FieldError(_("'{number}' is not a phone number").format(number=raw))
