@@ -150,6 +150,7 @@ def _run(
         rejects=rejects,
         zone=rt.settings.tz,
         keep_unmapped=keep_unmapped,
+        worker=True,  # termcrm's main module is guarded
     )
     actor = rt.actor
     db = rt.database()

@@ -39,6 +39,7 @@ class Ahead:
         self._emails = targets.get("emails", [])
         self._region = region
         self._pool: ProcessPoolExecutor | None = None
+        # rows: the file's size (None: unknown, so worth it); 0 turns the worker off
         if (self._phones or self._emails) and (rows is None or rows >= WORTH_IT):
             import multiprocessing
 

@@ -579,7 +579,8 @@ LABELS: dict[str, str] = {
     "lost_reason": N_("lost reason"),
     "description": N_("description"),
 }
-MULTI = {"phones", "emails", "tags", "business_info", "notes"}
+# fields several columns may feed (Owner and Owner login name one user: a login wins)
+MULTI = {"phones", "emails", "tags", "business_info", "notes", "owner", "user"}
 
 
 # titles that mean a field only when no other column does: Outlook's "Title" is "Mr." when

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from itertools import islice
 from pathlib import Path
@@ -55,6 +55,9 @@ class ImportOptions:
     rejects: Path | None = None  # where the rejects file goes (default: beside the input)
     zone: tzinfo | None = None  # times without a zone are in this one (default: the user's)
     keep_unmapped: bool = False  # columns no field takes become custom text fields (admins)
+    # check a big file's phones and emails ahead in a worker process (exchange.ahead); the
+    # program must then guard its main module (`if __name__ == "__main__":`), as termcrm does
+    worker: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +162,7 @@ def define_custom_fields(s: Session, actor: Actor, entity: str, mapping: ColumnM
     if entity not in CUSTOM_ENTITY:
         raise Invalid({"keep_unmapped": _("{entity} have no custom fields").format(entity=entity)})
     known = {c.key for c in custom_fields.list_fields(s, CUSTOM_ENTITY[entity])}
-    for title in mapping.unmapped():
+    for title in [c.title for c in mapping.columns if c.how == "unknown"]:
         key = custom_key(title)
         if key not in known:
             custom_fields.define_field(
@@ -250,15 +253,34 @@ def run_import(
         raise Invalid({"batch_size": _("must be a positive number of rows")})
     if options.dry_run and options.resume:
         raise Invalid({"resume": _("a dry run writes nothing, so there is nothing to resume")})
-    sheet = _open(path, options.sheet)
     digest = file_hash(path)
+    if options.resume:  # go on exactly as the interrupted run went: its options win
+        with db.read() as s:
+            open_run = imports.unfinished_run(s, actor, digest, options.entity)
+        if open_run is None:
+            raise CrmError(
+                _("there is no interrupted import of this file to resume; run it without --resume")
+            )
+        saved_options = open_run.options or {}
+        options = replace(
+            options,
+            batch_size=saved_options.get("batch_size") or options.batch_size,
+            on_duplicate=saved_options.get("on_duplicate", options.on_duplicate),
+            overrides=saved_options.get("map", options.overrides),
+            sheet=saved_options.get("sheet", options.sheet),
+        )
+    sheet = _open(path, options.sheet)
     handler_type = HANDLERS[options.entity]
     from termcrm.i18n import zone as user_zone
 
     zone = options.zone or user_zone()
     with db.read() as s:
         mapping = mapping_for(s, options.entity, sheet, options.overrides)
-    if options.keep_unmapped and not options.dry_run and mapping.unmapped():
+    if (
+        options.keep_unmapped
+        and not options.dry_run
+        and any(c.how == "unknown" for c in mapping.columns)
+    ):
         with db.write() as s:
             define_custom_fields(s, actor, options.entity, mapping)
             mapping = mapping_for(s, options.entity, sheet, options.overrides)
@@ -312,7 +334,7 @@ def run_import(
         rows_iter = islice(sheet.rows(), skip_rows, None)
         handler: Handler | None = None
         assert options.batch_size is not None
-        ahead = Ahead(mapping, actor.phone_region, sheet.total)
+        ahead = Ahead(mapping, actor.phone_region, sheet.total if options.worker else 0)
         with ahead:
             batches = ahead.chunks(_chunks(rows_iter, options.batch_size))
             for batch, known in batches:
@@ -347,7 +369,7 @@ def run_import(
                     )
                     s.info[IMPORT_ID] = run_id
                 handler = handler_type(s, actor, mapping, options.on_duplicate, zone)
-                ahead = Ahead(mapping, actor.phone_region, sheet.total)
+                ahead = Ahead(mapping, actor.phone_region, sheet.total if options.worker else 0)
                 with client_bulk.loading(s), ahead:
                     for chunk, known in ahead.chunks(_chunks(sheet.rows(), size)):
                         with known_values(known):
@@ -382,7 +404,7 @@ def run_import(
         updated=tally.updated,
         unchanged=tally.unchanged,
         skipped=tally.skipped,
-        rejected=tally.rejected + len(earlier_rejects),
+        rejected=tally.rejected,
         conflicts=tally.conflicts,
         outcomes=tuple(tally.outcomes),
         rejects_path=rejects_path,

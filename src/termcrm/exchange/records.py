@@ -113,6 +113,13 @@ def block_of(key: str) -> str:
     return key[:3] + "#" + "/".join(_DIGITS.findall(key))
 
 
+def refused(exc: Exception) -> str:
+    """A database's refusal of one row, as a reason."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return _("the database refused the row: {reason}").format(reason=first)
+
+
 def _choice(value: str, words: Mapping[str, str], allowed: Iterable[str]) -> str:
     found = words.get(fold(value))
     if found is None:
@@ -137,7 +144,7 @@ class Handler:
         self.on_duplicate = on_duplicate
         self.zone = zone
         self.targets = mapping.targets()
-        self._users: dict[str, int] | None = None
+        self._users: dict[str, int] | None = None  # set once the users are loaded
         self._clients: dict[tuple[str, str], int] = {}
 
     def bind(self, s: Session) -> None:
@@ -195,25 +202,54 @@ class Handler:
 
     # -- users and clients by reference
 
-    def user_id(self, fld: str, value: Any) -> int:
+    def _load_users(self) -> None:
+        self._logins: dict[str, int] = {}
+        self._names: dict[str, list[int]] = {}
+        self._active: set[int] = set()
+        self._known: dict[int, tuple[str, str]] = {}  # id -> (login, full name), folded
+        for r in self.s.execute(
+            sa.select(user_t.c.id, user_t.c.login, user_t.c.full_name, user_t.c.active)
+        ):
+            self._logins[fold(r.login)] = r.id
+            if r.full_name:
+                self._names.setdefault(fold(r.full_name), []).append(r.id)
+            if r.active:
+                self._active.add(r.id)
+            self._known[r.id] = (fold(r.login), fold(r.full_name))
+        self._users = {}
+
+    def user_id(self, fld: str, values: Any, *, current: int | None = None) -> int:
+        """The user the cells of a column (or of several: Owner, Owner login) name.
+
+        A login wins over a full name; a full name shared by several users must be
+        given as a login. A cell that names ``current`` keeps it, active or not.
+        """
         if self._users is None:
-            rows = self.s.execute(
-                sa.select(user_t.c.id, user_t.c.login, user_t.c.full_name).where(
-                    user_t.c.active.is_(True)
+            self._load_users()
+        cells = [fold(V.text(v)) for v in (values if isinstance(values, list) else [values])]
+        cells = [c for c in cells if c]
+        if current in self._known and any(c in self._known[current] for c in cells):
+            return current
+        shown = V.text(values[0] if isinstance(values, list) else values)
+        for c in cells:
+            found = self._logins.get(c)
+            if found is not None and found in self._active:
+                return found
+        for c in cells:
+            ids = [i for i in self._names.get(c, []) if i in self._active]
+            if len(ids) > 1:
+                raise RowError(
+                    _("{column}: {count} users are called '{value}'; give the login").format(
+                        column=self.column(fld), count=len(ids), value=shown
+                    )
                 )
-            ).all()
-            self._users = {}
-            for r in rows:
-                self._users.setdefault(fold(r.full_name), r.id)
-                self._users[fold(r.login)] = r.id
-        key = fold(V.text(value))
-        if key not in self._users:
-            raise RowError(
-                _("{column}: no active user '{value}' (give a login or a full name)").format(
-                    column=self.column(fld), value=V.text(value)
-                )
+            if ids:
+                return ids[0]
+        raise RowError(
+            _("{column}: no active user '{value}' (give a login or a full name)").format(
+                column=self.column(fld), value=shown
             )
-        return self._users[key]
+        )
 
     def client_ref(self, cells: Mapping[str, list[Any]], *, create: bool = False) -> int | None:
         """The client a row refers to (by id, tax id or exact name); None if the row names none.
@@ -295,6 +331,8 @@ class Handler:
                 out.append(_outcome(row.number, "conflict", reason=str(exc)))
             except CrmError as exc:
                 out.append(_outcome(row.number, "reject", reason=self.reason(exc)))
+            except sa.exc.DBAPIError as exc:  # a limit no check knew of: this row only
+                out.append(_outcome(row.number, "reject", reason=refused(exc)))
         return out
 
     def one_row(self, row: Any) -> Any:  # pragma: no cover - overridden
@@ -371,8 +409,13 @@ class ClientHandler(Handler):
 
     # -- cells to service data
 
-    def data(self, cells: Mapping[str, list[Any]], *, full: bool) -> dict[str, Any]:
-        """The service's fields from a row; ``full`` (a round trip) blanks fields of empty cells."""
+    def data(
+        self, cells: Mapping[str, list[Any]], *, full: bool, owner: int | None = None
+    ) -> dict[str, Any]:
+        """The service's fields from a row; ``full`` (a round trip) blanks fields of empty cells.
+
+        ``owner``: the record's owner now, whom an owner cell naming them keeps.
+        """
         out: dict[str, Any] = {}
         present = self.targets
         for fld in (*CLIENT_TEXT, "tax_id"):  # the service cleans them
@@ -390,9 +433,9 @@ class ClientHandler(Handler):
         if "emails" in present and (full or cells.get("emails")):
             out["emails"] = V.emails(cells.get("emails", []))
         if "tags" in present and (full or cells.get("tags")):
-            out["tags"] = V.tags(cells.get("tags", []))
+            out["tags"] = V.tags(cells.get("tags", []), exported=full)
         if "owner" in present and cells.get("owner"):
-            out["owner_id"] = self.user_id("owner", self.one(cells, "owner"))
+            out["owner_id"] = self.user_id("owner", cells["owner"], current=owner)
         if "parent" in present and cells.get("parent"):
             parent = self.one(cells, "parent")
             try:
@@ -550,6 +593,8 @@ class ClientHandler(Handler):
                 self._remember_name(p.city, p.key, -p.number)
                 continue
             other, why = match
+            for k in p.keys:  # a later row with only this row's phone is the same client
+                self.index.setdefault(k, other)
             if other < 0:
                 out.append(
                     _outcome(
@@ -619,6 +664,8 @@ class ClientHandler(Handler):
             return _outcome(number, "conflict", reason=str(exc))
         except CrmError as exc:
             return _outcome(number, "reject", reason=self.reason(exc))
+        except sa.exc.DBAPIError as exc:
+            return _outcome(number, "reject", reason=refused(exc))
 
     def _merge(self, p: _Pending, client_id: int, why: str) -> Any:
         """--on-duplicate update / fill-empty: bring the row's values into the existing client."""
@@ -646,7 +693,7 @@ class ClientHandler(Handler):
         except (NotFound, Forbidden) as exc:
             raise RowError(f"{self.column('id')}: {exc}") from None
         self.check_version(cells, "client", current)
-        wanted = self.data(cells, full=True)
+        wanted = self.data(cells, full=True, owner=current.owner_id)
         changes = edited_client(current, wanted)
         if not changes:
             return "unchanged", client_id, ""
@@ -1006,7 +1053,7 @@ class InteractionHandler(Handler):
                         name=V.text(self.one(cells, "contact")),
                     )
                 )
-        user_id = self.user_id("user", self.one(cells, "user")) if cells.get("user") else None
+        user_id = self.user_id("user", cells["user"]) if cells.get("user") else None
         purpose = clean(V.text(self.one(cells, "purpose")))
         result = "\n".join(V.multiline(v) for v in cells.get("result", []))
         deal_id = (
@@ -1078,7 +1125,7 @@ class DealHandler(Handler):
         )
         currency = clean(V.text(self.one(cells, "currency"))).upper() or "RUB"
         expected = self.convert_field("expected_close", V.day, self.one(cells, "expected_close"))
-        owner_id = self.user_id("owner", self.one(cells, "owner")) if cells.get("owner") else None
+        owner_id = self.user_id("owner", cells["owner"]) if cells.get("owner") else None
         lost = False
         if stage is not None:
             found = [x for x in deals.stages(s) if fold(x.name) == fold(stage)]

@@ -19,6 +19,7 @@ from termcrm.services.text import clean
 _PHONE_SPLIT = re.compile(r"\s*(?:;|\n|:::|,(?=\s*\+?\d))\s*")
 _EMAIL_SPLIT = re.compile(r"[\s;,]+|:::")
 _TAG_SPLIT = re.compile(r"\s*[;,\n]\s*")
+_EXPORTED_TAGS = re.compile(r"\s*;\s*")
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
 _YMD = re.compile(r"^(\d{4})[./年-](\d{1,2})[./月-](\d{1,2})日?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -38,7 +39,8 @@ def text(value: Any) -> str:
 
 
 def multiline(value: Any) -> str:
-    return "\n".join(clean(line) for line in text(value).splitlines() if clean(line))
+    """Text of several lines, each cleaned as the services clean them (blank lines kept)."""
+    return "\n".join(clean(line) for line in text(value).splitlines())
 
 
 def phones(values: list[Any]) -> list[str]:
@@ -49,21 +51,32 @@ def emails(values: list[Any]) -> list[str]:
     return [e for v in values for e in _EMAIL_SPLIT.split(text(v)) if clean(e)]
 
 
-def tags(values: list[Any]) -> list[str]:
-    return [t for v in values for t in _TAG_SPLIT.split(text(v)) if clean(t)]
+def tags(values: list[Any], *, exported: bool = False) -> list[str]:
+    """Tags from cells: split at ; , or new lines; an export's cell (``exported``) at ; only,
+    as termcrm joins them, so a tag with a comma comes back whole."""
+    split = _EXPORTED_TAGS if exported else _TAG_SPLIT
+    return [t for v in values for t in split.split(text(v)) if clean(t)]
+
+
+BIGGEST = 2**63 - 1  # the largest id a database column holds
 
 
 def integer(value: Any) -> int:
+    """A whole number such as a record id or a version (0 .. 2**63-1)."""
+    number: int | None = None
     if isinstance(value, bool):
-        raise ValueError(_("'{value}' is not a whole number").format(value=value))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raw = clean(text(value)).replace(" ", "").replace("\u00a0", "")
-    if raw.isdigit():
-        return int(raw)
-    raise ValueError(_("'{value}' is not a whole number").format(value=text(value)))
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        raw = clean(text(value)).replace(" ", "").replace("\u00a0", "")
+        if raw.isascii() and raw.isdigit():
+            number = int(raw)
+    if number is None or not 0 <= number <= BIGGEST:
+        raise ValueError(_("'{value}' is not a record number").format(value=text(value)))
+    return number
 
 
 def money(value: Any) -> Decimal:

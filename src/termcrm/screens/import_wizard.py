@@ -535,6 +535,7 @@ class ImportWizard(CrmScreen["ImportReport | None"]):
             on_duplicate=self.on_duplicate,
             dry_run=dry_run,
             overrides=dict(self.overrides),
+            worker=True,  # termcrm's main module is guarded
         )
         self._dry = dry_run
         self.report = None

@@ -18,7 +18,7 @@ from termcrm.services.audit import check_version, diff, plain, record, versioned
 from termcrm.services.dto import ClientOut, CustomFieldOut
 from termcrm.services.errors import BulkConflict, Conflict, Forbidden, Invalid, NotFound
 from termcrm.services.text import clean, fold
-from termcrm.services.validation import FieldError, normalise_tax_id
+from termcrm.services.validation import FieldError, length_errors, normalise_tax_id
 from termcrm.store.tables import Client, ClientTag, Department, User, table
 from termcrm.store.types import utcnow
 
@@ -56,6 +56,8 @@ FIELDS = (
 )
 COLUMN = {"group": "client_group"}
 MULTILINE = ("bank_details", "business_info")
+# the longest text each field's column holds
+LIMITS = {f: getattr(client_t.c[COLUMN.get(f, f)].type, "length", None) for f in TEXT_FIELDS}
 
 
 def _column(field: str) -> str:
@@ -192,6 +194,7 @@ def _validate(
                 columns[field] = "\n".join(clean(line) for line in str(value or "").splitlines())
             else:
                 columns[field] = clean(value)
+    errors.update(length_errors(columns, LIMITS))
     if "name" in columns and not columns["name"]:
         errors["name"] = _("a client needs a name")
     if current is None and not columns.get("name"):

@@ -13,7 +13,13 @@ from termcrm.i18n import _
 from termcrm.services.dto import AddressOut, EmailOut, PhoneOut
 from termcrm.services.errors import Invalid
 from termcrm.services.text import clean
-from termcrm.services.validation import FieldError, NormalPhone, normalise_email, normalise_phone
+from termcrm.services.validation import (
+    FieldError,
+    NormalPhone,
+    length_errors,
+    normalise_email,
+    normalise_phone,
+)
 from termcrm.store.tables import Address, Email, Phone, table
 from termcrm.store.types import utcnow
 
@@ -21,6 +27,9 @@ phone_t = table(Phone)
 email_t = table(Email)
 address_t = table(Address)
 ADDRESS_KINDS = ("legal", "actual", "postal", "delivery")
+ADDRESS_LIMITS = {
+    f: getattr(address_t.c[f].type, "length", None) for f in ("postcode", "city", "line")
+}
 
 
 def parse_phones(raws: Iterable[str], region: str, field: str = "phones") -> list[NormalPhone]:
@@ -89,6 +98,9 @@ def parse_addresses(
             "city": clean(item.get("city")),
             "line": clean(item.get("line")),
         }
+        too_long = length_errors(address, ADDRESS_LIMITS)
+        if too_long:
+            raise Invalid({field: "; ".join(f"{k}: {v}" for k, v in too_long.items())})
         if address["line"] or address["city"]:
             out.append(address)
     return out

@@ -19,6 +19,7 @@ from termcrm.services.dto import ContactOut, Page
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean, fold, search_words
+from termcrm.services.validation import length_errors
 from termcrm.store import search as store_search
 from termcrm.store.tables import Client, Contact, table
 from termcrm.store.types import utcnow
@@ -27,6 +28,8 @@ contact_t = table(Contact)
 client_t = table(Client)
 TEXT_FIELDS = ("full_name", "position", "character_notes", "notes")
 FIELDS = (*TEXT_FIELDS, "birthday", "phones", "emails")
+# the longest text each field's column holds
+LIMITS = {f: getattr(contact_t.c[f].type, "length", None) for f in TEXT_FIELDS}
 # rows read at a time while matching names against a text filter
 TEXT_SCAN_BATCH = 500
 
@@ -46,6 +49,7 @@ def _validate(
                 columns[field] = "\n".join(clean(x) for x in str(data[field] or "").splitlines())
             else:
                 columns[field] = clean(data[field])
+    errors.update(length_errors(columns, LIMITS))
     if ("full_name" in columns or creating) and not columns.get("full_name"):
         errors["full_name"] = "a contact person needs a name"
     if "birthday" in data:

@@ -280,18 +280,18 @@ def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
     removed = restored = 0
     kept: list[str] = []
     touched_clients: set[int] = set()
+    updates: dict[tuple[str, int], list[Any]] = {}
     for e in entries:
         tbl = TABLES.get(e.entity)
         if tbl is None:
             continue
         label = f"{e.entity} {e.entity_id}"
-        if _later_changes(s, e.entity, e.entity_id, e.id, import_id):
-            if e.action == "create" or (e.entity, e.entity_id) not in created:
+        if e.action == "create":
+            if _later_changes(s, e.entity, e.entity_id, e.id, import_id):
                 kept.append(
                     _("{record}: changed after the import; left as it is").format(record=label)
                 )
-            continue
-        if e.action == "create":
+                continue
             row = s.execute(sa.select(tbl).where(tbl.c.id == e.entity_id)).first()
             if row is None:
                 continue
@@ -321,19 +321,29 @@ def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
                 touched_clients.add(e.client_id)
             removed += 1
         elif e.action == "update" and (e.entity, e.entity_id) not in created:
-            old = {k: v[0] for k, v in (e.changes or {}).items()}
-            try:
-                with s.begin_nested():
-                    _restore(s, actor, e.entity, e.entity_id, e.version, old)
-            except Conflict:
-                kept.append(
-                    _("{record}: changed after the import; left as it is").format(record=label)
-                )
-                continue
-            except CrmError as exc:
-                kept.append(f"{label}: {exc}")
-                continue
-            restored += 1
+            updates.setdefault((e.entity, e.entity_id), []).append(e)
+    for (entity, record_id), group in updates.items():
+        # newest first: the record must still be as the import's last change left it,
+        # and each field goes back to what it was before the import's first change
+        label = f"{entity} {record_id}"
+        newest = group[0]
+        if _later_changes(s, entity, record_id, newest.id, import_id):
+            kept.append(_("{record}: changed after the import; left as it is").format(record=label))
+            continue
+        old: dict[str, Any] = {}
+        for e in reversed(group):
+            for name, (before, _after) in (e.changes or {}).items():
+                old.setdefault(name, before)
+        try:
+            with s.begin_nested():
+                _restore(s, actor, entity, record_id, newest.version, old)
+        except Conflict:
+            kept.append(_("{record}: changed after the import; left as it is").format(record=label))
+            continue
+        except CrmError as exc:
+            kept.append(f"{label}: {exc}")
+            continue
+        restored += 1
     for client_id in touched_clients:
         _refresh_client(s, client_id)
     s.execute(

@@ -7,7 +7,7 @@ phonenumbers with the configured default region, the extension kept apart;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -75,6 +75,18 @@ def work_out(phones: Iterable[str], emails: Iterable[str], region: str) -> Known
         except FieldError as exc:
             out[("email", value, "")] = str(exc)
     return out
+
+
+def length_errors(values: Mapping[str, object], limits: Mapping[str, int | None]) -> dict[str, str]:
+    """The text values longer than their column holds (``limits``: field -> length)."""
+    errors = {}
+    for field, value in values.items():
+        limit = limits.get(field)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[field] = _("at most {limit} characters, not {count}").format(
+                limit=f"{limit:,}", count=f"{len(value):,}"
+            )
+    return errors
 
 
 def normalise_email(value: str) -> tuple[str, str]:
