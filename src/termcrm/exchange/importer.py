@@ -319,7 +319,7 @@ def run_import(
                     skipped=open_run.skipped,
                     rejected=open_run.rejected,
                 )
-                earlier_rejects = [(int(n), str(r)) for n, r in open_run.rejects]
+                earlier_rejects = imports.run_rejects(s, open_run.id)
             else:
                 if open_run is not None:
                     raise CrmError(

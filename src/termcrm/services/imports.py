@@ -31,6 +31,7 @@ from termcrm.store.tables import (
     Deal,
     DealStageChange,
     Email,
+    ImportReject,
     ImportRun,
     Interaction,
     Phone,
@@ -40,6 +41,7 @@ from termcrm.store.tables import (
 from termcrm.store.types import utcnow
 
 run_t = table(ImportRun)
+reject_t = table(ImportReject)
 user_t = table(User)
 TABLES = {
     "client": table(Client),
@@ -101,7 +103,6 @@ def start_run(
                 updated=0,
                 skipped=0,
                 rejected=0,
-                rejects=[],
             )
             .returning(run_t.c.id)
         ).scalar_one()
@@ -133,9 +134,20 @@ def record_progress(
     """Store how far the run got; in the same transaction as the rows it counts."""
     values: dict[str, Any] = {"rows_done": rows_done, **counts}
     if new_rejects:
-        old = s.execute(sa.select(run_t.c.rejects).where(run_t.c.id == run_id)).scalar_one()
-        values["rejects"] = [*(old or []), *[[n, r] for n, r in new_rejects]]
+        s.execute(
+            sa.insert(reject_t), [{"run_id": run_id, "row": n, "reason": r} for n, r in new_rejects]
+        )
     s.execute(sa.update(run_t).where(run_t.c.id == run_id).values(**values))
+
+
+def run_rejects(s: Session, run_id: int) -> list[tuple[int, str]]:
+    """The rows a run refused so far, with the reasons, in row order."""
+    rows = s.execute(
+        sa.select(reject_t.c.row, reject_t.c.reason)
+        .where(reject_t.c.run_id == run_id)
+        .order_by(reject_t.c.row)
+    )
+    return [(r.row, r.reason) for r in rows]
 
 
 def finish_run(s: Session, run_id: int) -> None:

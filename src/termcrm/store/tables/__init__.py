@@ -15,7 +15,7 @@ from termcrm.store.tables.clients import (
     Phone,
 )
 from termcrm.store.tables.deals import Deal, DealStageChange, Pipeline, Stage
-from termcrm.store.tables.exchange import ImportRun, Segment
+from termcrm.store.tables.exchange import ImportReject, ImportRun, Segment
 from termcrm.store.tables.org import Department, User
 
 metadata = SQLModel.metadata
@@ -38,6 +38,7 @@ __all__ = [
     "DealStageChange",
     "Department",
     "Email",
+    "ImportReject",
     "ImportRun",
     "Interaction",
     "Phone",

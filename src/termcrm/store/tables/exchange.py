@@ -35,8 +35,16 @@ class ImportRun(SQLModel, table=True):
     updated: int = Field(default=0)
     skipped: int = Field(default=0)
     rejected: int = Field(default=0)
-    # [[row number, reason], ...] of the rows refused so far (for a resumed run's rejects file)
-    rejects: list[Any] = Field(default_factory=list, sa_type=json_type())
+
+
+class ImportReject(SQLModel, table=True):
+    """A row an import refused, and why: a resumed run's rejects file lists them all."""
+
+    __tablename__ = "import_reject"
+
+    run_id: int = Field(foreign_key="import_run.id", primary_key=True)
+    row: int = Field(primary_key=True)  # the row number in the file
+    reason: str = Field(sa_type=sa.Text)
 
 
 class Segment(Editable, table=True):

@@ -49,11 +49,18 @@ def upgrade() -> None:
         sa.Column("updated", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
-        sa.Column("rejects", _json(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_import_run_file", "import_run", ["file_hash", "entity", "id"])
+    op.create_table(
+        "import_reject",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("row", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["run_id"], ["import_run.id"]),
+        sa.PrimaryKeyConstraint("run_id", "row"),
+    )
     op.create_table(
         "segment",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -85,5 +92,6 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_log") as batch_op:
         batch_op.drop_column("import_id")
     op.drop_table("segment")
+    op.drop_table("import_reject")
     op.drop_index("ix_import_run_file", table_name="import_run")
     op.drop_table("import_run")
