@@ -46,6 +46,7 @@ from termcrm.exchange.cells import (
 )
 from termcrm.exchange.errors import FileRefused
 from termcrm.exchange.safety import OLE_MAGIC, ZIP_MAGIC, check_archive
+from termcrm.exchange.vcards import FIELDS as VCARD_FIELDS
 from termcrm.i18n import _
 
 SUFFIXES = {
@@ -65,24 +66,7 @@ ENCODINGS = ("utf-8", "utf-8-sig", "cp1251")
 DELIMITERS = (",", ";", "\t")
 
 # the columns of a vCard file; "Phone" and "Email" repeat as "Phone 1".."Phone N"
-VCARD_HEADERS = (
-    "Full name",
-    "Given name",
-    "Family name",
-    "Middle name",
-    "Organization",
-    "Title",
-    "Phone",
-    "Email",
-    "Address",
-    "City",
-    "Region",
-    "Postcode",
-    "Country",
-    "Birthday",
-    "Note",
-    "URL",
-)
+VCARD_HEADERS = VCARD_FIELDS
 
 _CSV_FIELD_LIMIT = 2**31 - 1  # read a huge cell whole, then reject its row
 _SNIFF_CHARS = 32 * 1024
