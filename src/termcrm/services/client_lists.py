@@ -71,7 +71,16 @@ def _filter_params(f: ClientFilter) -> dict[str, Any]:
 def _shape(actor: Actor, f: ClientFilter) -> tuple[Any, ...]:
     """What decides the SQL of a list (not its values): equal shapes, equal statements."""
     present = tuple(name for name, value in _filter_params(f).items() if value is not None)
-    return (access_shape(actor), f.scope, f.deleted, present, tuple(k for k, _ in f.custom))
+    # "department" with no department is refused while building: never from the cache
+    has_department = actor.department_id is not None
+    return (
+        access_shape(actor),
+        f.scope,
+        has_department,
+        f.deleted,
+        present,
+        tuple(k for k, _ in f.custom),
+    )
 
 
 def _conditions(actor: Actor, f: ClientFilter) -> list[sa.ColumnElement[bool]]:

@@ -33,8 +33,8 @@ from termcrm.services.clients import require_visible_client
 from termcrm.services.contact_points import ADDRESS_KINDS
 from termcrm.services.errors import Invalid
 from termcrm.services.filters import SCOPES, ClientFilter
-from termcrm.services.journal import KINDS as INTERACTION_KINDS
 from termcrm.services.journal import JournalFilter
+from termcrm.services.journal import filter_conditions as journal_conditions
 from termcrm.services.tasks import KINDS as TASK_KINDS
 from termcrm.services.tasks import STATUSES as TASK_STATUSES
 from termcrm.services.text import clean, digits, fold, search_words
@@ -587,35 +587,9 @@ def iter_interactions(
     _check_batch(batch)
     f = flt or JournalFilter()
     i = interaction_t.c
-    _check_scope(f.scope)
-    if f.kind is not None and f.kind not in INTERACTION_KINDS:
-        raise Invalid(
-            {"kind": _("must be one of {choices}").format(choices=", ".join(INTERACTION_KINDS))}
-        )
     if f.client_id is not None:
         require_visible_client(s, actor, f.client_id)
-    conds: list[sa.ColumnElement[bool]] = [
-        i.deleted_at.is_(None),
-        visible_clients(actor),
-        client_t.c.deleted_at.is_(None),  # a client in the trash takes its journal with it
-    ]
-    if f.scope == "mine":
-        conds.append(i.user_id == actor.id)
-    elif f.scope == "department":
-        conds.append(_in_department(actor, i.user_id))
-    for column, value in (
-        (i.client_id, f.client_id),
-        (i.contact_id, f.contact_id),
-        (i.deal_id, f.deal_id),
-        (i.user_id, f.user_id),
-        (i.kind, f.kind),
-    ):
-        if value is not None:
-            conds.append(column == value)
-    if f.since is not None:
-        conds.append(i.occurred_at >= f.since)
-    if f.until is not None:
-        conds.append(i.occurred_at < f.until)
+    conds = journal_conditions(actor, f)
     order = (i.occurred_at, i.id)
     base = (
         sa.select(

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import _
 from termcrm.services.access import check_user_in_reach, department_subtree, visible_clients
 from termcrm.services.actor import Actor
 from termcrm.services.audit import plain, record
@@ -147,28 +148,22 @@ def list_interactions(
     return _page(s, actor, flt or JournalFilter(), after=after, limit=limit)
 
 
-def _page(
-    s: Session,
-    actor: Actor,
-    f: JournalFilter,
-    *,
-    after: str | None = None,
-    limit: int = 100,
-    only_id: int | None = None,
-) -> Page[InteractionOut]:
+def filter_conditions(actor: Actor, f: JournalFilter) -> list[sa.ColumnElement[bool]]:
+    """The SQL conditions of a journal list: the actor's access and the filter.
+
+    For a query over ``interaction`` joined with its ``client``.
+    """
     i = interaction_t.c
     conds: list[sa.ColumnElement[bool]] = [
         i.deleted_at.is_(None),
         visible_clients(actor),  # on the joined client
         client_t.c.deleted_at.is_(None),  # a client in the trash takes its journal with it
     ]
-    if only_id is not None:
-        conds.append(i.id == only_id)
     if f.scope == "mine":
         conds.append(i.user_id == actor.id)
     elif f.scope == "department":
         if actor.department_id is None:
-            raise Invalid({"scope": "you belong to no department"})
+            raise Invalid({"scope": _("you belong to no department")})
         conds.append(
             i.user_id.in_(
                 sa.select(user_t.c.id).where(
@@ -177,9 +172,11 @@ def _page(
             )
         )
     elif f.scope != "all":
-        raise Invalid({"scope": "must be one of all, mine, department"})
+        raise Invalid(
+            {"scope": _("must be one of {choices}").format(choices="all, mine, department")}
+        )
     if f.kind is not None and f.kind not in KINDS:
-        raise Invalid({"kind": f"must be one of {', '.join(KINDS)}"})
+        raise Invalid({"kind": _("must be one of {choices}").format(choices=", ".join(KINDS))})
     for column, value in (
         (i.client_id, f.client_id),
         (i.contact_id, f.contact_id),
@@ -193,6 +190,22 @@ def _page(
         conds.append(i.occurred_at >= f.since)
     if f.until is not None:
         conds.append(i.occurred_at < f.until)
+    return conds
+
+
+def _page(
+    s: Session,
+    actor: Actor,
+    f: JournalFilter,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+    only_id: int | None = None,
+) -> Page[InteractionOut]:
+    i = interaction_t.c
+    conds = filter_conditions(actor, f)
+    if only_id is not None:
+        conds.append(i.id == only_id)
     columns = [i.occurred_at, i.id]
     if after:
         conds.append(
