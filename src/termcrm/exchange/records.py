@@ -360,17 +360,8 @@ class Handler:
 
 # -- clients ---------------------------------------------------------------------------
 
-CLIENT_TEXT = (
-    "name",
-    "legal_name",
-    "group",
-    "industry",
-    "territory",
-    "city",
-    "source",
-    "website",
-)
-CLIENT_MULTILINE = ("bank_details", "business_info")
+CLIENT_MULTILINE = client_svc.MULTILINE
+CLIENT_TEXT = tuple(f for f in client_svc.TEXT_FIELDS if f not in CLIENT_MULTILINE)
 ADDRESS_ORDER = ("legal", "actual", "postal", "delivery")
 
 
