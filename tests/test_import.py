@@ -428,3 +428,21 @@ def test_a_killed_batched_import_resumes_with_every_row_once(db_url: str, db, ad
         assert names == 20_000
         runs = imports.list_imports(s, admin)  # an admin sees everybody's
     assert [(r.status, r.rows_done, r.created) for r in runs] == [("done", 20_000, 20_000)]
+
+
+def test_undo_leaves_a_client_that_got_a_contact_since(db: Database, admin, tmp_path):
+    report = run(db, admin, write_csv(tmp_path / "c.csv", [["Name"], ["A"], ["B"], ["C"]]))
+    b = next(c for c in all_clients(db, admin) if c.name == "B")
+    with db.write() as s:
+        contacts.create_contact(
+            s, admin, b.id, {"full_name": "Added Later", "phones": ["+74951112233"]}
+        )
+    with db.write() as s:
+        result = imports.undo_import(s, admin, report.import_id)
+    assert result.removed == 2
+    assert len(result.kept) == 1 and "other records were added" in result.kept[0]
+    (left,) = all_clients(db, admin)
+    assert left.id == b.id
+    with db.read() as s:
+        (person,) = contacts.list_contacts(s, admin, limit=10).items
+    assert [p.e164 for p in person.phones] == ["+74951112233"]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from termcrm.i18n import _
 from termcrm.services.actor import Actor
-from termcrm.services.audit import audit_t, record
+from termcrm.services.audit import audit_t
 from termcrm.services.errors import Conflict, CrmError, Forbidden, NotFound
 from termcrm.store.tables import (
     Address,
@@ -206,28 +206,31 @@ def get_import(s: Session, actor: Actor, import_id: int) -> ImportOut:
     return _out(row)
 
 
-def _children(entity: str, record_id: int) -> list[sa.Delete]:
-    """The rows that belong to a record and go with it."""
-    phone_t, email_t, address_t = table(Phone), table(Email), table(Address)
+def _children_of(entity: str, ids: list[int]) -> list[sa.Delete]:
+    """The rows that belong to these records and go with them."""
+    phone_t, email_t, address_t, tag_t = (
+        table(Phone),
+        table(Email),
+        table(Address),
+        table(ClientTag),
+    )
     if entity == "client":
         return [
-            sa.delete(phone_t).where(
-                phone_t.c.client_id == record_id, phone_t.c.contact_id.is_(None)
-            ),
-            sa.delete(email_t).where(
-                email_t.c.client_id == record_id, email_t.c.contact_id.is_(None)
-            ),
-            sa.delete(address_t).where(address_t.c.client_id == record_id),
-            sa.delete(table(ClientTag)).where(table(ClientTag).c.client_id == record_id),
+            # by client_id alone (so by its index): a contact's phones went with the contact,
+            # and a contact still there keeps its client from going at all
+            sa.delete(phone_t).where(phone_t.c.client_id.in_(ids)),
+            sa.delete(email_t).where(email_t.c.client_id.in_(ids)),
+            sa.delete(address_t).where(address_t.c.client_id.in_(ids)),
+            sa.delete(tag_t).where(tag_t.c.client_id.in_(ids)),
         ]
     if entity == "contact":
         return [
-            sa.delete(phone_t).where(phone_t.c.contact_id == record_id),
-            sa.delete(email_t).where(email_t.c.contact_id == record_id),
+            sa.delete(phone_t).where(phone_t.c.contact_id.in_(ids)),
+            sa.delete(email_t).where(email_t.c.contact_id.in_(ids)),
         ]
     if entity == "deal":
         history = table(DealStageChange)
-        return [sa.delete(history).where(history.c.deal_id == record_id)]
+        return [sa.delete(history).where(history.c.deal_id.in_(ids))]
     return []
 
 
@@ -280,6 +283,89 @@ def _refresh_client(s: Session, client_id: int | None) -> None:
         )
 
 
+UNDO_CHUNK = 1000  # created records removed per statement
+
+
+def _remove_created(
+    s: Session, actor: Actor, import_id: int, entity: str, group: list[Any]
+) -> tuple[int, list[str], set[int]]:
+    """Remove records of one kind the import created, many per statement.
+
+    Returns (how many went, the ones left with the reason, the clients to refresh).
+    """
+    tbl = TABLES[entity]
+    ids = [e.entity_id for e in group]
+    changed = set(
+        s.execute(
+            sa.select(audit_t.c.entity_id)
+            .where(
+                audit_t.c.entity == entity,
+                audit_t.c.entity_id.in_(ids),
+                sa.or_(audit_t.c.import_id.is_(None), audit_t.c.import_id != import_id),
+            )
+            .distinct()
+        ).scalars()
+    )
+    kept = [
+        _("{record}: changed after the import; left as it is").format(record=f"{entity} {i}")
+        for i in ids
+        if i in changed
+    ]
+    rows = {
+        r.id: r
+        for r in s.execute(
+            sa.select(tbl.c.id, tbl.c.version).where(
+                tbl.c.id.in_([i for i in ids if i not in changed])
+            )
+        )
+    }
+    try:
+        with s.begin_nested():
+            for stmt in _children_of(entity, list(rows)):
+                s.execute(stmt)
+            s.execute(sa.delete(tbl).where(tbl.c.id.in_(list(rows))))
+        gone = list(rows)
+    except IntegrityError:  # some have records added since: find them one by one
+        gone = []
+        for record_id in rows:
+            try:
+                with s.begin_nested():
+                    for stmt in _children_of(entity, [record_id]):
+                        s.execute(stmt)
+                    s.execute(sa.delete(tbl).where(tbl.c.id == record_id))
+                gone.append(record_id)
+            except IntegrityError:
+                kept.append(
+                    _(
+                        "{record}: other records were added to it after the import; left in place"
+                    ).format(record=f"{entity} {record_id}")
+                )
+    by_id = {e.entity_id: e for e in group}
+    now = utcnow()
+    if gone:
+        s.execute(
+            sa.insert(audit_t),
+            [
+                {
+                    "at": now,
+                    "user_id": actor.id,
+                    "action": "undo-import",
+                    "entity": entity,
+                    "entity_id": record_id,
+                    "client_id": by_id[record_id].client_id if entity != "client" else None,
+                    "version": rows[record_id].version,
+                    "changes": {},
+                    "import_id": None,
+                }
+                for record_id in gone
+            ],
+        )
+    clients = {
+        by_id[i].client_id for i in gone if entity != "client" and by_id[i].client_id is not None
+    }
+    return len(gone), kept, clients
+
+
 def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
     """Remove what the import created and restore what it updated; see the module docstring."""
     run = get_import(s, actor, import_id)
@@ -293,46 +379,18 @@ def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
     kept: list[str] = []
     touched_clients: set[int] = set()
     updates: dict[tuple[str, int], list[Any]] = {}
+    creates = [e for e in entries if e.action == "create" and e.entity in TABLES]
+    for start in range(0, len(creates), UNDO_CHUNK):
+        chunk = creates[start : start + UNDO_CHUNK]
+        # newest first; in a chunk a client goes after the contacts and deals made for it
+        for entity in sorted({e.entity for e in chunk}, key=lambda x: x == "client"):
+            group = [e for e in chunk if e.entity == entity]
+            gone, left, clients_of = _remove_created(s, actor, import_id, entity, group)
+            removed += gone
+            kept += left
+            touched_clients |= clients_of
     for e in entries:
-        tbl = TABLES.get(e.entity)
-        if tbl is None:
-            continue
-        label = f"{e.entity} {e.entity_id}"
-        if e.action == "create":
-            if _later_changes(s, e.entity, e.entity_id, e.id, import_id):
-                kept.append(
-                    _("{record}: changed after the import; left as it is").format(record=label)
-                )
-                continue
-            row = s.execute(sa.select(tbl).where(tbl.c.id == e.entity_id)).first()
-            if row is None:
-                continue
-            try:
-                with s.begin_nested():
-                    for stmt in _children(e.entity, e.entity_id):
-                        s.execute(stmt)
-                    s.execute(sa.delete(tbl).where(tbl.c.id == e.entity_id))
-            except IntegrityError:
-                kept.append(
-                    _(
-                        "{record}: other records were added to it after the import; left in place"
-                    ).format(record=label)
-                )
-                continue
-            record(
-                s,
-                actor,
-                action="undo-import",
-                entity=e.entity,
-                entity_id=e.entity_id,
-                client_id=e.client_id if e.entity != "client" else None,
-                version=row.version,
-                changes={},
-            )
-            if e.entity != "client" and e.client_id is not None:
-                touched_clients.add(e.client_id)
-            removed += 1
-        elif e.action == "update" and (e.entity, e.entity_id) not in created:
+        if e.action == "update" and e.entity in TABLES and (e.entity, e.entity_id) not in created:
             updates.setdefault((e.entity, e.entity_id), []).append(e)
     for (entity, record_id), group in updates.items():
         # newest first: the record must still be as the import's last change left it,
