@@ -217,3 +217,19 @@ def test_formulas_and_error_cells_reject_only_rows_that_use_them(db, admin, tmp_
         names = {c.name for c in (clients.get_client(s, admin, i) for i in (1, 2))}
     assert names == {"Alpha", "Gamma"}
     assert not any(n.startswith("=") for n in names)
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_list_names_its_sheets(db, admin, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["just notes"])
+    sheet = wb.create_sheet("Клиенты")
+    sheet.append(["Название", "Город"])
+    sheet.append(["Альфа", "Тула"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    with pytest.raises(Exception, match="the workbook also has “Клиенты”"):
+        run(db, admin, path, "clients")
+    assert run(db, admin, path, "clients", sheet="клиенты").created == 1

@@ -286,7 +286,16 @@ def run_import(
             mapping = mapping_for(s, options.entity, sheet, options.overrides)
     missing = mapping.missing()
     if missing:
-        raise Invalid({"map": "; ".join(missing) + _(' (use --map "Column=field")')})
+        hint = _(' (use --map "Column=field")')
+        from termcrm.exchange.sources import sheet_names
+
+        others = [n for n in sheet_names(path) if n != sheet.sheet_name]
+        if others:
+            # TRANSLATORS: {others} lists sheet names in quotes; --sheet is an option name.
+            hint = _(
+                " (this is the sheet “{sheet}”; the workbook also has {others}: --sheet)"
+            ).format(sheet=sheet.sheet_name, others=", ".join(f"“{n}”" for n in others))
+        raise Invalid({"map": "; ".join(missing) + hint})
     saved = {
         "map": dict(options.overrides),
         "on_duplicate": options.on_duplicate,

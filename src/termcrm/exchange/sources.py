@@ -216,6 +216,18 @@ def _real_format(path: Path, fmt: str) -> str:
     )
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook (none for CSV and vCard files, or a file that cannot be read)."""
+    if SUFFIXES.get(path.suffix.lower()) not in WORKBOOK_FORMATS:
+        return []
+    try:
+        from python_calamine import CalamineWorkbook
+
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception:  # the import itself explains an unreadable file
+        return []
+
+
 def _pick_sheet(path: Path, workbook: Any, sheet: str | int | None) -> str:
     names: list[str] = list(workbook.sheet_names)
     if not names:
