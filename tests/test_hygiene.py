@@ -154,3 +154,18 @@ def test_front_ends_reach_the_store_only_through_services() -> None:
         if "termcrm.store" in path.read_text() or "import sqlalchemy" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_exchange_goes_through_services() -> None:
+    """exchange/ reads and writes through services/: no store/ and no SQL of its own."""
+    from pathlib import Path
+
+    import termcrm
+
+    root = Path(termcrm.__file__).parent / "exchange"
+    offenders = [
+        path.name
+        for path in root.glob("*.py")
+        if "termcrm.store" in path.read_text() or "sa.select(" in path.read_text()
+    ]
+    assert offenders == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from termcrm.exchange import values as V
@@ -23,21 +23,13 @@ from termcrm.exchange.mapping import ColumnMapping
 from termcrm.i18n import _
 from termcrm.services import clients as client_svc
 from termcrm.services import contacts as contact_svc
-from termcrm.services.access import visible_clients
+from termcrm.services import matching
 from termcrm.services.actor import Actor
 from termcrm.services.audit import changes_since
 from termcrm.services.client_bulk import ClientBulk, PreparedClient
 from termcrm.services.dto import ClientOut, ContactOut
 from termcrm.services.errors import Conflict, CrmError, Forbidden, Invalid, NotFound
 from termcrm.services.text import clean, fold
-from termcrm.store.tables import Client, Contact, Email, Interaction, Phone, User, table
-
-client_t = table(Client)
-contact_t = table(Contact)
-email_t = table(Email)
-phone_t = table(Phone)
-user_t = table(User)
-interaction_t = table(Interaction)
 
 
 class RowError(Exception):
@@ -207,9 +199,7 @@ class Handler:
         self._names: dict[str, list[int]] = {}
         self._active: set[int] = set()
         self._known: dict[int, tuple[str, str]] = {}  # id -> (login, full name), folded
-        for r in self.s.execute(
-            sa.select(user_t.c.id, user_t.c.login, user_t.c.full_name, user_t.c.active)
-        ):
+        for r in matching.users(self.s):
             self._logins[fold(r.login)] = r.id
             if r.full_name:
                 self._names.setdefault(fold(r.full_name), []).append(r.id)
@@ -268,7 +258,7 @@ class Handler:
             tax = clean(V.text(self.one(cells, "client_tax_id")))
             key = ("tax", tax)
             if key not in self._clients:
-                ids = self._find_clients(client_t.c.tax_id == tax)
+                ids = matching.client_ids(s, actor, tax_id=tax)
                 if not ids:
                     raise RowError(
                         _("{column}: no client you can see has the tax id {tax}").format(
@@ -281,7 +271,7 @@ class Handler:
             name = clean(V.text(self.one(cells, "client")))
             key = ("name", fold(name))
             if key not in self._clients:
-                ids = self._find_clients(client_t.c.name_key == fold(name))
+                ids = matching.client_ids(s, actor, name=name)
                 if len(ids) > 1:
                     raise RowError(
                         _(
@@ -303,16 +293,6 @@ class Handler:
             return self._clients[key]
         return None
 
-    def _find_clients(self, condition: sa.ColumnElement[bool]) -> list[int]:
-        return list(
-            self.s.execute(
-                sa.select(client_t.c.id)
-                .where(condition, client_t.c.deleted_at.is_(None), visible_clients(self.actor))
-                .order_by(client_t.c.id)
-                .limit(5)
-            ).scalars()
-        )
-
     def process(self, chunk: list[Any]) -> list[Any]:
         out = []
         for row in chunk:
@@ -331,7 +311,7 @@ class Handler:
                 out.append(_outcome(row.number, "conflict", reason=str(exc)))
             except CrmError as exc:
                 out.append(_outcome(row.number, "reject", reason=self.reason(exc)))
-            except sa.exc.DBAPIError as exc:  # a limit no check knew of: this row only
+            except DBAPIError as exc:  # a limit no check knew of: this row only
                 out.append(_outcome(row.number, "reject", reason=refused(exc)))
         return out
 
@@ -481,36 +461,17 @@ class ClientHandler(Handler):
             for kind, key in p.keys:
                 if (kind, key) not in self.index:
                     wanted[kind].add(key)
-        live = sa.and_(client_t.c.deleted_at.is_(None))
-        # contact_id is read and tested here, not in SQL: with "contact_id IS NULL" in the
-        # WHERE, SQLite picks the contact_id index and reads every client-level phone
-        queries = [
-            ("tax", sa.select(client_t.c.tax_id, client_t.c.id, sa.null()).where(
-                live, client_t.c.tax_id.in_(sorted(wanted["tax"])))),
-            ("email", sa.select(email_t.c.normalized, email_t.c.client_id, email_t.c.contact_id)
-                .join(client_t, client_t.c.id == email_t.c.client_id)
-                .where(live, email_t.c.normalized.in_(sorted(wanted["email"])))),
-            ("phone", sa.select(phone_t.c.digits, phone_t.c.client_id, phone_t.c.contact_id)
-                .join(client_t, client_t.c.id == phone_t.c.client_id)
-                .where(live, phone_t.c.digits.in_(sorted(wanted["phone"])))),
-        ]  # fmt: skip
-        for kind, q in queries:
-            if wanted[kind]:
-                for key, client_id, contact_id in self.s.execute(q.order_by(sa.text("2"))):
-                    if contact_id is None:
-                        self.index.setdefault((kind, key), client_id)
+        found = matching.clients_by_keys(
+            self.s, tax_ids=wanted["tax"], emails=wanted["email"], phones=wanted["phone"]
+        )
+        for kind, key, client_id in found:
+            self.index.setdefault((kind, key), client_id)
         new_cities = {p.city for p in pending} - set(self.cities)
         for city in new_cities:
             self.cities[city] = {}
-        if new_cities:
-            rows = self.s.execute(
-                sa.select(client_t.c.id, client_t.c.name, client_t.c.city).where(
-                    live, client_t.c.city.in_(sorted(new_cities))
-                )
-            )
-            for client_id, name, city in rows:
-                if city in self.cities:
-                    self._remember_name(city, name_key(name), client_id)
+        for client_id, name, city in matching.client_names_in(self.s, new_cities):
+            if city in self.cities:
+                self._remember_name(city, name_key(name), client_id)
 
     def _remember_name(self, city: str, key: str, client_id: int) -> None:
         if key:
@@ -655,7 +616,7 @@ class ClientHandler(Handler):
             return _outcome(number, "conflict", reason=str(exc))
         except CrmError as exc:
             return _outcome(number, "reject", reason=self.reason(exc))
-        except sa.exc.DBAPIError as exc:
+        except DBAPIError as exc:
             return _outcome(number, "reject", reason=refused(exc))
 
     def _merge(self, p: _Pending, client_id: int, why: str) -> Any:
@@ -880,28 +841,16 @@ class ContactHandler(Handler):
         return out
 
     def _duplicate(self, client_id: int, data: Mapping[str, Any]) -> tuple[int, str] | None:
-        s = self.s
-        live = sa.and_(contact_t.c.deleted_at.is_(None), visible_clients(self.actor))
-        joined = contact_t.join(client_t, client_t.c.id == contact_t.c.client_id)
-        emails = [fold(e) for e in data.get("emails", [])]
-        if emails:
-            found = s.execute(
-                sa.select(contact_t.c.id)
-                .select_from(joined.join(email_t, email_t.c.contact_id == contact_t.c.id))
-                .where(live, email_t.c.normalized.in_(emails))
-                .limit(1)
-            ).scalar()
-            if found:
-                return int(found), _("same email")
+        found = matching.contact_by_email(
+            self.s, self.actor, [fold(e) for e in data.get("emails", [])]
+        )
+        if found is not None:
+            return found, _("same email")
         name = fold(data.get("full_name", ""))
         if name:
-            for cid, fname in s.execute(
-                sa.select(contact_t.c.id, contact_t.c.full_name)
-                .select_from(joined)
-                .where(live, contact_t.c.client_id == client_id)
-            ):
+            for cid, fname in matching.contacts_of(self.s, client_id):
                 if fold(fname) == name:
-                    return int(cid), _("same name at the same client")
+                    return cid, _("same name at the same client")
         return None
 
     def one_row(self, row: Any) -> Any:
@@ -1028,11 +977,7 @@ class InteractionHandler(Handler):
             contact_id = self.convert_field("contact_id", V.integer, self.one(cells, "contact_id"))
         elif cells.get("contact"):
             name = fold(V.text(self.one(cells, "contact")))
-            for cid, fname in s.execute(
-                sa.select(contact_t.c.id, contact_t.c.full_name).where(
-                    contact_t.c.client_id == client_id, contact_t.c.deleted_at.is_(None)
-                )
-            ):
+            for cid, fname in matching.contacts_of(s, client_id):
                 if fold(fname) == name:
                     contact_id = int(cid)
                     break
@@ -1053,13 +998,7 @@ class InteractionHandler(Handler):
             else None
         )
         if self.on_duplicate != "create":
-            same = s.execute(
-                sa.select(interaction_t.c.id, interaction_t.c.purpose).where(
-                    interaction_t.c.client_id == client_id,
-                    interaction_t.c.kind == kind,
-                    interaction_t.c.occurred_at == when,
-                )
-            ).all()
+            same = matching.interactions_at(s, client_id, kind, when)
             for other, other_purpose in same:
                 if fold(other_purpose) == fold(purpose):
                     return _outcome(
@@ -1093,12 +1032,7 @@ class DealHandler(Handler):
         stage = clean(V.text(self.one(cells, "stage"))) or None
         lost_reason = clean(V.text(self.one(cells, "lost_reason")))
         if self.on_duplicate != "create":
-            deal_t = deals.deal_t
-            for other, other_title, version in s.execute(
-                sa.select(deal_t.c.id, deal_t.c.title, deal_t.c.version).where(
-                    deal_t.c.client_id == client_id, deal_t.c.deleted_at.is_(None)
-                )
-            ):
+            for other, other_title, version in matching.deals_of(s, client_id):
                 if fold(other_title) == fold(title):
                     note = _("already in the CRM as deal {id}").format(id=other)
                     if self.on_duplicate == "skip" or stage is None:

@@ -39,6 +39,7 @@ from termcrm.services.tasks import KINDS as TASK_KINDS
 from termcrm.services.tasks import STATUSES as TASK_STATUSES
 from termcrm.services.text import clean, digits, fold, search_words
 from termcrm.store import search as store_search
+from termcrm.store.engine import long_read as long_read  # the export reads in one of these
 from termcrm.store.tables import (
     Address,
     Client,

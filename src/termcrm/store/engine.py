@@ -157,3 +157,32 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def long_read(s: Session) -> Iterator[None]:
+    """The database settings of one long read.
+
+    PostgreSQL: the whole export reads one snapshot (REPEATABLE READ), so a client
+    renamed while it runs is neither skipped nor written twice (SQLite's read
+    transaction is a snapshot already). SQLite: no memory-mapped I/O while it runs;
+    a mapped file counts its pages in the process's memory as they are read, so
+    exporting a million clients would look like hundreds of megabytes (the page
+    cache keeps the memory flat instead; the setting is put back afterwards).
+    """
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        if not s.in_transaction():
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield
+        return
+    if dialect != "sqlite":
+        yield
+        return
+    conn = s.connection()
+    before = conn.exec_driver_sql("PRAGMA mmap_size").scalar()
+    conn.exec_driver_sql("PRAGMA mmap_size = 0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA mmap_size = {int(before or 0)}")
