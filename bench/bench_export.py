@@ -40,6 +40,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench_store import client_count, remove_db  # the same file helpers (bench/ is on sys.path)
 from termcrm.exchange import export as exporter
 from termcrm.services import demo, export_rows, org
 from termcrm.store import migrate
@@ -50,25 +51,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def say(*parts: Any) -> None:
     print(*parts, file=sys.stderr, flush=True)
-
-
-def remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-def client_count(path: Path) -> int:
-    import sqlite3
-
-    if not path.exists():
-        return 0
-    conn = sqlite3.connect(path)
-    try:
-        return int(conn.execute("SELECT count(*) FROM client").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-    finally:
-        conn.close()
 
 
 def build(path: Path, clients: int, seed: int, history: bool) -> None:

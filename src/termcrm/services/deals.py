@@ -253,6 +253,11 @@ def move_deal(
     return get_deal(s, actor, deal_id)
 
 
+def access_conditions(actor: Actor) -> list[sa.ColumnElement[bool]]:
+    """The live deals this actor may see (over ``deal`` joined with its ``client``)."""
+    return [deal_t.c.deleted_at.is_(None), client_t.c.deleted_at.is_(None), visible_clients(actor)]
+
+
 def _query(actor: Actor) -> sa.Select[Any]:
     d = deal_t.c
     return (
@@ -269,7 +274,7 @@ def _query(actor: Actor) -> sa.Select[Any]:
             .join(stage_t, stage_t.c.id == d.stage_id)
             .join(user_t, user_t.c.id == d.owner_id)
         )
-        .where(d.deleted_at.is_(None), client_t.c.deleted_at.is_(None), visible_clients(actor))
+        .where(*access_conditions(actor))
     )
 
 

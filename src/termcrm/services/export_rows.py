@@ -27,16 +27,18 @@ from sqlalchemy.orm import Session
 
 from termcrm.i18n import _
 from termcrm.services import client_lists
-from termcrm.services.access import department_subtree, visible_clients, visible_users
+from termcrm.services.access import department_subtree
 from termcrm.services.actor import Actor
 from termcrm.services.clients import require_visible_client
 from termcrm.services.contact_points import ADDRESS_KINDS
+from termcrm.services.deals import access_conditions as deal_access
 from termcrm.services.errors import Invalid
 from termcrm.services.filters import SCOPES, ClientFilter
 from termcrm.services.journal import JournalFilter
 from termcrm.services.journal import filter_conditions as journal_conditions
 from termcrm.services.tasks import KINDS as TASK_KINDS
 from termcrm.services.tasks import STATUSES as TASK_STATUSES
+from termcrm.services.tasks import access_conditions as task_access
 from termcrm.services.text import clean, digits, fold, search_words
 from termcrm.store import search as store_search
 from termcrm.store.engine import long_read as long_read  # the export reads in one of these
@@ -644,11 +646,7 @@ def iter_tasks(
         raise Invalid({"kind": _("must be one of {choices}").format(choices=", ".join(TASK_KINDS))})
     if f.client_id is not None:
         require_visible_client(s, actor, f.client_id)
-    conds: list[sa.ColumnElement[bool]] = [
-        t.deleted_at.is_(None),
-        client_t.c.deleted_at.is_(None),  # tasks about a trashed client go with it
-        visible_users(actor, t.assignee_id),
-    ]
+    conds = task_access(actor)
     if f.scope == "mine":
         conds.append(t.assignee_id == actor.id)
     elif f.scope == "department":
@@ -716,11 +714,7 @@ def iter_deals(
         )
     if f.client_id is not None:
         require_visible_client(s, actor, f.client_id)
-    conds: list[sa.ColumnElement[bool]] = [
-        d.deleted_at.is_(None),
-        client_t.c.deleted_at.is_(None),
-        visible_clients(actor),
-    ]
+    conds = deal_access(actor)
     if f.scope == "mine":
         conds.append(d.owner_id == actor.id)
     elif f.scope == "department":

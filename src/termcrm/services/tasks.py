@@ -106,6 +106,16 @@ def add_task(
     return get_task(s, actor, new_id)
 
 
+def access_conditions(actor: Actor) -> list[sa.ColumnElement[bool]]:
+    """The live tasks this actor may see (over ``task`` outer-joined with its ``client``)."""
+    t = task_t.c
+    return [
+        t.deleted_at.is_(None),
+        client_t.c.deleted_at.is_(None),  # tasks about a trashed client go with it
+        visible_users(actor, t.assignee_id),
+    ]
+
+
 def _query(actor: Actor) -> sa.Select[Any]:
     t = task_t.c
     return (
@@ -121,11 +131,7 @@ def _query(actor: Actor) -> sa.Select[Any]:
                 client_t, client_t.c.id == t.client_id
             )
         )
-        .where(
-            t.deleted_at.is_(None),
-            client_t.c.deleted_at.is_(None),  # tasks about a trashed client go with it
-            visible_users(actor, t.assignee_id),
-        )
+        .where(*access_conditions(actor))
     )
 
 
