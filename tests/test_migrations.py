@@ -34,7 +34,7 @@ from termcrm.store.types import utcnow
 
 # tables that exist since 0001: the down-and-up test goes down to 0001, and a later
 # revision's own tables (import runs, segments) go with its downgrade by design
-LATER_TABLES = {"import_run", "import_reject", "segment"}
+LATER_TABLES = {"import_run", "import_reject", "segment", "significant_date"}
 TABLES = sorted(t.name for t in metadata.sorted_tables if t.name not in LATER_TABLES)
 # objects of the search index, made by raw SQL in 0002 rather than by the tables
 SEARCH_TABLES = {
@@ -45,7 +45,7 @@ SEARCH_TABLES = {
     "client_fts_docsize",
     "client_fts_idx",
 }
-SEARCH_INDEXES = {"ix_client_search_trgm", "ix_client_name_key_prefix"}
+SEARCH_INDEXES = {"ix_client_search_trgm", "ix_client_name_key_prefix", "ix_contact_birthday_day"}
 
 
 def _libpq(url: str) -> str:

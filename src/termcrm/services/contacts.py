@@ -27,7 +27,7 @@ from termcrm.store.types import utcnow
 contact_t = table(Contact)
 client_t = table(Client)
 TEXT_FIELDS = ("full_name", "position", "character_notes", "notes")
-FIELDS = (*TEXT_FIELDS, "birthday", "phones", "emails")
+FIELDS = (*TEXT_FIELDS, "birthday", "birthday_remind_days", "phones", "emails")
 # the longest text each field's column holds
 LIMITS = {f: getattr(contact_t.c[f].type, "length", None) for f in TEXT_FIELDS}
 # rows read at a time while matching names against a text filter
@@ -66,6 +66,14 @@ def _validate(
         bday = columns.get("birthday")
         if bday is not None and bday > date.today():
             errors["birthday"] = "a birthday cannot be in the future"
+    if "birthday_remind_days" in data:
+        days = data["birthday_remind_days"]
+        if isinstance(days, str) and days.strip().isdigit():
+            days = int(days)
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 30:
+            errors["birthday_remind_days"] = "remind from 0 to 30 days before"
+        else:
+            columns["birthday_remind_days"] = days
     if "phones" in data:
         try:
             collections["phones"] = cp.parse_phones(data["phones"] or [], actor.phone_region)
@@ -144,7 +152,9 @@ def update_contact(
     check_version(s, "contact", contact_id, version, row.version)
     columns, collections = _validate(actor, changes, creating=False)
     current = get_contact(s, actor, contact_id)
-    current_values = {f: getattr(current, f) for f in (*TEXT_FIELDS, "birthday")}
+    current_values = {
+        f: getattr(current, f) for f in (*TEXT_FIELDS, "birthday", "birthday_remind_days")
+    }
     current_values["phones"] = [p.raw for p in current.phones]
     current_values["emails"] = [e.address for e in current.emails]
     audit_changes = diff(current_values, _audit_values(columns, collections))
@@ -207,6 +217,7 @@ def _outs(s: Session, rows: list[Any]) -> list[ContactOut]:
             full_name=r.full_name,
             position=r.position,
             birthday=r.birthday,
+            birthday_remind_days=r.birthday_remind_days,
             character_notes=r.character_notes,
             notes=r.notes,
             phones=phones.get(("contact", r.id), []),

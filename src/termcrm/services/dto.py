@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -150,6 +150,7 @@ class ContactOut:
     emails: list[EmailOut]
     deleted_at: datetime | None
     version: int
+    birthday_remind_days: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +188,25 @@ class TaskOut:
     notes: str
     completed_at: datetime | None
     version: int
+    duration_min: int | None = None
+    remind_before_min: int | None = None
+    repeat: str = ""  # an RFC 5545 rule: the task is a series, due_at its next occurrence
+    series_start: datetime | None = None
+    series_tz: str = ""
+    series_id: int | None = None  # a done or cancelled occurrence of that series
+    cancel_reason: str = ""
+    interaction_id: int | None = None  # the journal entry written when it was done
+    ical_uid: str = ""
+
+    @property
+    def repeating(self) -> bool:
+        return bool(self.repeat) and self.status == "open"
+
+    @property
+    def remind_at(self) -> datetime | None:
+        if self.remind_before_min is None:
+            return None
+        return self.due_at - timedelta(minutes=self.remind_before_min)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from termcrm.i18n import N_, _
+from termcrm.services import recurrence
 from termcrm.services.access import check_user_in_reach, visible_users
 from termcrm.services.actor import MANAGER, Actor
-from termcrm.services.audit import plain, record
+from termcrm.services.audit import check_version, diff, plain, record, versioned_update
 from termcrm.services.clients import require_visible_client
-from termcrm.services.dto import Page, TaskOut
+from termcrm.services.dto import InteractionOut, Page, TaskOut
 from termcrm.services.errors import Forbidden, Invalid, NotFound
-from termcrm.services.journal import check_links
+from termcrm.services.journal import NextStep, check_links, log_interaction
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
 from termcrm.services.text import clean
 from termcrm.store.tables import Client, Contact, Deal, Task, User, table
@@ -30,6 +33,17 @@ user_t = table(User)
 
 KINDS = ("call", "meeting", "visit", "letter", "email", "other")
 STATUSES = ("open", "done", "cancelled")
+# the journal entry a done task writes: the kinds the journal knows ("other" is a call)
+JOURNAL_KIND = {
+    "call": "call",
+    "meeting": "meeting",
+    "visit": "visit",
+    "letter": "letter",
+    "email": "email",
+    "other": "call",
+}
+MAX_DURATION_MIN = 7 * 24 * 60
+MAX_REMIND_MIN = 7 * 24 * 60  # a reminder comes at most a week ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +67,15 @@ def add_task(
     contact_id: int | None = None,
     deal_id: int | None = None,
     notes: str = "",
+    duration_min: int | None = None,
+    remind_before_min: int | None = None,
+    repeat: str = "",
+    tz: str = "",
+    ical_uid: str = "",
 ) -> TaskOut:
+    """Plan a task. ``repeat`` is an RFC 5545 rule (``FREQ=MONTHLY;BYDAY=1MO``) expanded
+    from ``due_at`` on the wall clock of ``tz`` (an IANA zone, default UTC); the task is
+    then a series whose due time is its next pending occurrence."""
     errors: dict[str, str] = {}
     title = clean(title)
     if not title:
@@ -64,6 +86,15 @@ def add_task(
         errors["due"] = _("give a time with its zone")
     if (contact_id is not None or deal_id is not None) and client_id is None:
         errors["client"] = _("a task about a contact or a deal names its client too")
+    errors.update(_minutes_errors(duration_min, remind_before_min))
+    rule = ""
+    zone = ""
+    if repeat.strip() and "due" not in errors:
+        try:
+            zone = _zone(tz)
+            rule = recurrence.normalize(repeat, due_at, ZoneInfo(zone))
+        except Invalid as exc:
+            errors.update(exc.errors)
     if errors:
         raise Invalid(errors)
     if client_id is not None:
@@ -87,6 +118,12 @@ def add_task(
         "client_id": client_id,
         "contact_id": contact_id,
         "deal_id": deal_id,
+        "duration_min": duration_min,
+        "remind_before_min": remind_before_min,
+        "rrule": rule,
+        "series_start": due_at if rule else None,
+        "series_tz": zone,
+        "ical_uid": ical_uid.strip()[:255],
     }
     new_id = s.execute(
         sa.insert(task_t)
@@ -215,4 +252,385 @@ def _out(r: Any) -> TaskOut:
         notes=r.notes,
         completed_at=r.completed_at,
         version=r.version,
+        duration_min=r.duration_min,
+        remind_before_min=r.remind_before_min,
+        repeat=r.rrule,
+        series_start=r.series_start,
+        series_tz=r.series_tz,
+        series_id=r.series_id,
+        cancel_reason=r.cancel_reason,
+        interaction_id=r.interaction_id,
+        ical_uid=r.ical_uid,
     )
+
+
+def _zone(name: str) -> str:
+    zone = name or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid({"tz": _("unknown time zone {zone}").format(zone=zone)}) from None
+    return zone
+
+
+def _minutes_errors(duration: int | None, remind: int | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if duration is not None and not 0 < duration <= MAX_DURATION_MIN:
+        errors["duration"] = _("a duration is from 1 minute to 7 days")
+    if remind is not None and not 0 <= remind <= MAX_REMIND_MIN:
+        errors["remind"] = _("a reminder comes from 0 minutes to 7 days before")
+    return errors
+
+
+def _row(s: Session, actor: Actor, task_id: int) -> Any:
+    """The task's row, once the actor may see it (get_task raises otherwise)."""
+    get_task(s, actor, task_id)
+    return s.execute(sa.select(task_t).where(task_t.c.id == task_id)).one()
+
+
+def _require_open(row: Any) -> None:
+    if row.status != "open":
+        state = _("done") if row.status == "done" else _("cancelled")
+        raise Invalid({"status": _("task {id} is already {state}").format(id=row.id, state=state)})
+
+
+def update_task(
+    s: Session, actor: Actor, task_id: int, *, version: int, changes: Mapping[str, Any]
+) -> TaskOut:
+    """Edit an open task: title, kind, notes, due_at, assignee_id, duration_min,
+    remind_before_min, repeat (with tz). Moving a series' due time moves the series:
+    its rule is expanded from the new time on."""
+    row = _row(s, actor, task_id)
+    check_version(s, "task", task_id, version, row.version)
+    _require_open(row)
+    known = {
+        "title",
+        "kind",
+        "notes",
+        "due_at",
+        "assignee_id",
+        "duration_min",
+        "remind_before_min",
+        "repeat",
+        "tz",
+    }
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise Invalid({k: _("not a field of a task") for k in unknown})
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if "title" in changes:
+        values["title"] = clean(changes["title"])
+        if not values["title"]:
+            errors["title"] = _("a task needs a title")
+    if "kind" in changes:
+        if changes["kind"] not in KINDS:
+            errors["kind"] = _("must be one of {choices}").format(choices=", ".join(KINDS))
+        values["kind"] = changes["kind"]
+    if "notes" in changes:
+        values["notes"] = clean(changes["notes"])
+    due = changes.get("due_at", row.due_at)
+    if "due_at" in changes:
+        if due.tzinfo is None:
+            errors["due"] = _("give a time with its zone")
+        values["due_at"] = due
+    for key in ("duration_min", "remind_before_min"):
+        if key in changes:
+            values[key] = changes[key]
+    errors.update(
+        _minutes_errors(
+            values.get("duration_min", row.duration_min),
+            values.get("remind_before_min", row.remind_before_min),
+        )
+    )
+    if "assignee_id" in changes:
+        assignee = changes["assignee_id"]
+        active = s.execute(sa.select(user_t.c.active).where(user_t.c.id == assignee)).first()
+        if active is None or not active.active:
+            errors["assignee"] = _("user {id} does not exist or is deactivated").format(id=assignee)
+        values["assignee_id"] = assignee
+    rule = changes.get("repeat", row.rrule)
+    if ("repeat" in changes or "due_at" in changes or "tz" in changes) and "due" not in errors:
+        if rule and rule.strip():
+            try:
+                zone = _zone(changes.get("tz") or row.series_tz)
+                values["rrule"] = recurrence.normalize(rule, due, ZoneInfo(zone))
+                values["series_tz"] = zone
+                values["series_start"] = due
+            except Invalid as exc:
+                errors.update(exc.errors)
+        else:
+            values.update(rrule="", series_tz="", series_start=None)
+    if errors:
+        raise Invalid(errors)
+    if "assignee_id" in values and values["assignee_id"] != row.assignee_id:
+        check_user_in_reach(s, actor, values["assignee_id"], N_("assignee"))
+    current = {k: getattr(row, k) for k in values}
+    audit_changes = diff(current, values)
+    if not audit_changes:
+        return get_task(s, actor, task_id)
+    versioned_update(
+        s,
+        actor,
+        task_t,
+        entity="task",
+        entity_id=task_id,
+        base_version=version,
+        values={k: v for k, v in values.items() if k in audit_changes},
+        audit_changes=audit_changes,
+        client_id=row.client_id,
+    )
+    return get_task(s, actor, task_id)
+
+
+def move_task(
+    s: Session,
+    actor: Actor,
+    task_id: int,
+    *,
+    version: int,
+    due_at: datetime,
+    only_this: bool = False,
+) -> TaskOut:
+    """Reschedule a task. For a series, ``only_this`` moves just its next occurrence
+    (it becomes a task of its own and the series goes on from the one after);
+    otherwise the whole series moves to the new time."""
+    row = _row(s, actor, task_id)
+    if not (only_this and row.rrule):
+        return update_task(s, actor, task_id, version=version, changes={"due_at": due_at})
+    check_version(s, "task", task_id, version, row.version)
+    _require_open(row)
+    if due_at.tzinfo is None:
+        raise Invalid({"due": _("give a time with its zone")})
+    moved = _occurrence_row(s, actor, row, status="open", due_at=due_at)
+    _advance(s, actor, row, version)
+    return get_task(s, actor, moved)
+
+
+def _occurrence_row(
+    s: Session,
+    actor: Actor,
+    row: Any,
+    *,
+    status: str,
+    due_at: datetime | None = None,
+    completed_at: datetime | None = None,
+    cancel_reason: str = "",
+    interaction_id: int | None = None,
+) -> int:
+    """A row of its own for one occurrence of a series (done, cancelled or moved)."""
+    now = utcnow()
+    values = {
+        "title": row.title,
+        "kind": row.kind,
+        "due_at": due_at or row.due_at,
+        "assignee_id": row.assignee_id,
+        "author_id": row.author_id,
+        "status": status,
+        "notes": row.notes,
+        "client_id": row.client_id,
+        "contact_id": row.contact_id,
+        "deal_id": row.deal_id,
+        "duration_min": row.duration_min,
+        "remind_before_min": row.remind_before_min,
+        "series_id": row.id,
+        "completed_at": completed_at,
+        "cancel_reason": cancel_reason,
+        "interaction_id": interaction_id,
+    }
+    new_id: int = s.execute(
+        sa.insert(task_t)
+        .values(**values, version=1, created_at=now, updated_at=now)
+        .returning(task_t.c.id)
+    ).scalar_one()
+    record(
+        s,
+        actor,
+        action="create",
+        entity="task",
+        entity_id=new_id,
+        client_id=row.client_id,
+        version=1,
+        changes={k: [None, plain(v)] for k, v in values.items() if v not in ("", None)},
+    )
+    return new_id
+
+
+def _advance(s: Session, actor: Actor, row: Any, version: int) -> int:
+    """Move a series on to its occurrence after the current one; a series with no
+    occurrence left is done. Returns the series' new version."""
+    following = recurrence.next_after(row.rrule, row.series_start, row.series_tz, row.due_at)
+    if following is None:
+        values: dict[str, Any] = {"status": "done", "completed_at": utcnow()}
+    else:
+        values = {"due_at": following}
+    return versioned_update(
+        s,
+        actor,
+        task_t,
+        entity="task",
+        entity_id=row.id,
+        base_version=version,
+        values=values,
+        audit_changes=diff({k: getattr(row, k) for k in values}, values),
+        client_id=row.client_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """What completing a task wrote: the task (for a series, the occurrence's own row),
+    its journal entry, and the next step if one was planned."""
+
+    task: TaskOut
+    interaction: InteractionOut | None
+    next_task: TaskOut | None
+
+
+def complete_task(
+    s: Session,
+    actor: Actor,
+    task_id: int,
+    *,
+    version: int,
+    result: str,
+    kind: str | None = None,
+    direction: str = "out",
+    occurred_at: datetime | None = None,
+    log: bool = True,
+    next_step: NextStep | None = None,
+) -> Completed:
+    """Mark a task done: one journal entry records its result (``log``; a task with no
+    client writes none), and the next step is planned when asked, in one transaction.
+
+    For a series, the current occurrence is recorded as a done row of its own and the
+    series moves on to its next occurrence (or ends)."""
+    row = _row(s, actor, task_id)
+    check_version(s, "task", task_id, version, row.version)
+    _require_open(row)
+    now = utcnow()
+    when = occurred_at or now
+    errors: dict[str, str] = {}
+    if not clean(result):
+        errors["result"] = _("say how it went: the result goes to the journal")
+    if next_step is not None:
+        if not clean(next_step.title):
+            errors["next_title"] = _("a next step needs a title")
+        if next_step.due_at.tzinfo is None:
+            errors["next_due"] = _("give a time with its zone")
+        elif next_step.due_at < when:
+            errors["next_due"] = _("the next step comes after this one")
+    if errors:
+        raise Invalid(errors)
+    entry: InteractionOut | None = None
+    if log and row.client_id is not None:
+        entry = log_interaction(
+            s,
+            actor,
+            kind=kind or JOURNAL_KIND.get(row.kind, "call"),
+            client_id=row.client_id,
+            contact_id=row.contact_id,
+            deal_id=row.deal_id,
+            direction=direction,
+            occurred_at=when,
+            purpose=row.title,
+            result=result,
+            user_id=row.assignee_id,
+        )
+    interaction_id = entry.id if entry else None
+    notes = row.notes if entry else "\n".join(x for x in (row.notes, clean(result)) if x)
+    if row.rrule:
+        done_id = _occurrence_row(
+            s, actor, row, status="done", completed_at=now, interaction_id=interaction_id
+        )
+        if not entry and notes != row.notes:
+            s.execute(sa.update(task_t).where(task_t.c.id == done_id).values(notes=notes))
+        _advance(s, actor, row, version)
+    else:
+        values = {"status": "done", "completed_at": now, "interaction_id": interaction_id}
+        if notes != row.notes:
+            values["notes"] = notes
+        versioned_update(
+            s,
+            actor,
+            task_t,
+            entity="task",
+            entity_id=task_id,
+            base_version=version,
+            values=values,
+            audit_changes=diff({k: getattr(row, k) for k in values}, values),
+            client_id=row.client_id,
+        )
+        done_id = task_id
+    follow: TaskOut | None = None
+    if next_step is not None:
+        try:
+            follow = add_task(
+                s,
+                actor,
+                title=next_step.title,
+                due_at=next_step.due_at,
+                kind=next_step.kind,
+                assignee_id=row.assignee_id,
+                client_id=row.client_id,
+                contact_id=row.contact_id if row.client_id is not None else None,
+                deal_id=row.deal_id if row.client_id is not None else None,
+                notes=next_step.notes,
+            )
+        except Invalid as exc:
+            raise Invalid({f"next_{k}": v for k, v in exc.errors.items()}) from exc
+    return Completed(get_task(s, actor, done_id), entry, follow)
+
+
+def cancel_task(
+    s: Session, actor: Actor, task_id: int, *, version: int, reason: str, series: bool = False
+) -> TaskOut:
+    """Cancel a task, keeping it with the reason. For a series, the current occurrence
+    is cancelled and the series goes on, unless ``series`` cancels the whole series."""
+    row = _row(s, actor, task_id)
+    check_version(s, "task", task_id, version, row.version)
+    _require_open(row)
+    reason = clean(reason)
+    if not reason:
+        raise Invalid({"reason": _("say why the task is cancelled")})
+    if row.rrule and not series:
+        cancelled = _occurrence_row(s, actor, row, status="cancelled", cancel_reason=reason)
+        _advance(s, actor, row, version)
+        return get_task(s, actor, cancelled)
+    values = {"status": "cancelled", "cancel_reason": reason}
+    versioned_update(
+        s,
+        actor,
+        task_t,
+        entity="task",
+        entity_id=task_id,
+        base_version=version,
+        values=values,
+        audit_changes=diff({k: getattr(row, k) for k in values}, values),
+        client_id=row.client_id,
+    )
+    return get_task(s, actor, task_id)
+
+
+def assign_task(
+    s: Session, actor: Actor, task_id: int, *, version: int, assignee_id: int
+) -> TaskOut:
+    """Hand a task (a series with all its coming occurrences) to another user."""
+    return update_task(s, actor, task_id, version=version, changes={"assignee_id": assignee_id})
+
+
+def overdue_count(s: Session, actor: Actor, *, now: datetime | None = None) -> int:
+    """The actor's own open tasks past their due time (a series counts once)."""
+    t = task_t.c
+    query = (
+        sa.select(sa.func.count())
+        .select_from(task_t.outerjoin(client_t, client_t.c.id == t.client_id))
+        .where(
+            t.assignee_id == actor.id,
+            t.status == "open",
+            t.due_at < (now or utcnow()),
+            t.deleted_at.is_(None),
+            client_t.c.deleted_at.is_(None),
+        )
+    )
+    return int(s.execute(query).scalar_one())

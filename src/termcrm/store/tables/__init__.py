@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from termcrm.store.tables.activity import Interaction, Task
+from termcrm.store.tables.activity import Interaction, SignificantDate, Task
 from termcrm.store.tables.audit import AuditEntry
 from termcrm.store.tables.clients import (
     Address,
@@ -44,6 +44,7 @@ __all__ = [
     "Phone",
     "Pipeline",
     "Segment",
+    "SignificantDate",
     "Stage",
     "Task",
     "User",

@@ -38,6 +38,16 @@ class Task(Editable, table=True):
         sa.Index("ix_task_client", "client_id"),
         # every task by due time (the planner, exports), keyset over (due, id)
         sa.Index("ix_task_due", "due_at", "id"),
+        # the open repeating tasks of a user: few rows, read whole by every agenda
+        sa.Index(
+            "ix_task_series",
+            "assignee_id",
+            "due_at",
+            sqlite_where=sa.text("series_start IS NOT NULL"),
+            postgresql_where=sa.text("series_start IS NOT NULL"),
+        ),
+        # a calendar event imported before (planner import skips it)
+        sa.Index("ix_task_ical_uid", "ical_uid"),
     )
 
     title: str = Field(max_length=300)
@@ -51,3 +61,37 @@ class Task(Editable, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_min: int | None = Field(default=None)
+    # the reminder comes this many minutes before the due time (None: no reminder)
+    remind_before_min: int | None = Field(default=None)
+    # a repeating task: an RFC 5545 RRULE, expanded from series_start in series_tz (so
+    # "every Monday 10:00" stays 10:00 local across DST); due_at is its next pending
+    # occurrence. Done or cancelled occurrences are recorded as rows with series_id.
+    rrule: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    series_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    series_tz: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    series_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    cancel_reason: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    # the journal entry written when the task was done
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    # the UID of the calendar event it was imported from
+    ical_uid: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
+
+
+class SignificantDate(Editable, table=True):
+    """A date of a client's company (foundation day, professional holiday, contract
+    anniversary) or of a contact person (other than the birthday, kept on the contact)
+    that comes back every year."""
+
+    __tablename__ = "significant_date"
+    __table_args__ = (sa.Index("ix_significant_date_day", "month_day", "client_id"),)
+
+    client_id: int = Field(foreign_key="client.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    kind: str = Field(max_length=16)  # foundation | holiday | contract | other
+    title: str = Field(max_length=200)
+    month: int
+    day: int
+    month_day: int  # month * 100 + day, what the agenda looks up
+    year: int | None = Field(default=None)  # the first one, when known: "25 years"
+    remind_days: int = Field(default=3)

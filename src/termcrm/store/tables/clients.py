@@ -83,6 +83,8 @@ class Contact(Editable, table=True):
     full_name: str = Field(max_length=300)
     position: str = Field(default="", max_length=200)
     birthday: date | None = Field(default=None)
+    # the birthday reminder comes this many days before (0: on the day)
+    birthday_remind_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     character_notes: str = Field(default="", sa_type=sa.Text)
     notes: str = Field(default="", sa_type=sa.Text)
 

@@ -1,0 +1,485 @@
+"""The daily planner: agendas, month calendars, reminders and the department's plan.
+
+Days are the user's days: a view is asked for by local dates in a time zone, and
+read from the UTC times of the store over the matching UTC span. Repeating tasks are
+expanded here, occurrence by occurrence, from their single row; significant dates come
+from ``significant_dates``.
+
+Whose planner: ``Who.mine()`` (tasks assigned to the actor, dates of their own
+clients), ``Who.user(id)`` (a manager looking at one of their reps) or ``Who.team()``
+(everyone the actor may see). The access rule of tasks applies to all three.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.i18n import _
+from termcrm.services import recurrence, significant_dates
+from termcrm.services.access import check_user_in_reach, visible_users
+from termcrm.services.actor import Actor
+from termcrm.services.dto import TaskOut
+from termcrm.services.errors import Invalid
+from termcrm.services.significant_dates import Occasion
+from termcrm.services.tasks import _out, _query, task_t
+from termcrm.store.tables import Department, User, table
+from termcrm.store.types import UTCDateTime, utcnow
+
+user_t = table(User)
+dept_t = table(Department)
+OVERDUE_LIMIT = 200  # overdue tasks listed in an agenda (the count says how many in all)
+MAX_DAYS = 62  # the longest span one agenda reads (two months)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Whose planner: ``scope`` mine | user | team."""
+
+    scope: str = "mine"
+    user_id: int | None = None
+
+    @staticmethod
+    def mine() -> Who:
+        return Who("mine")
+
+    @staticmethod
+    def user(user_id: int) -> Who:
+        return Who("user", user_id)
+
+    @staticmethod
+    def team() -> Who:
+        return Who("team")
+
+    def assignee(self, actor: Actor) -> int | None:
+        if self.scope == "mine":
+            return actor.id
+        if self.scope == "user":
+            return self.user_id
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """One line of an agenda: a task (or one occurrence of a repeating task) or a
+    significant date."""
+
+    day: date  # the local day it is on
+    at: datetime | None  # UTC; None for a significant date (all day)
+    task: TaskOut | None = None
+    occasion: Occasion | None = None
+    overdue: bool = False
+
+    @property
+    def occurrence(self) -> bool:
+        """A future occurrence of a series, not its current one (nothing to act on yet)."""
+        return self.task is not None and self.at is not None and self.at != self.task.due_at
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        moment = self.at or datetime.min.replace(tzinfo=UTC)
+        return (self.day, self.at is not None, moment, self.task.id if self.task else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    first: date
+    last: date
+    items: list[AgendaItem]  # by day, dates first, then by time
+    overdue: list[AgendaItem] = field(default_factory=list)  # before ``first``, oldest first
+    overdue_total: int = 0
+
+    def on(self, day: date) -> list[AgendaItem]:
+        return [i for i in self.items if i.day == day]
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    open: int = 0
+    done: int = 0
+    dates: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.open + self.done + self.dates
+
+
+def utc_span(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC times of the local days first..last: [start, end)."""
+    start = datetime.combine(first, time(), tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), tz).astimezone(UTC)
+    return start, end
+
+
+def _check_span(first: date, last: date) -> None:
+    if last < first:
+        raise Invalid({"period": _("the period ends before it starts")})
+    if (last - first).days >= MAX_DAYS:
+        raise Invalid({"period": _("an agenda covers at most {n} days").format(n=MAX_DAYS)})
+
+
+def _scope(s: Session, actor: Actor, who: Who) -> list[sa.ColumnElement[bool]]:
+    t = task_t.c
+    if who.scope == "mine":
+        return [t.assignee_id == actor.id]
+    if who.scope == "user":
+        if who.user_id is None:
+            raise Invalid({"user": _("name the user")})
+        check_user_in_reach(s, actor, who.user_id, "planner")
+        return [t.assignee_id == who.user_id]
+    if who.scope == "team":
+        return [visible_users(actor, t.assignee_id)]
+    raise Invalid({"scope": _("must be one of {choices}").format(choices="mine, user, team")})
+
+
+def _owner(actor: Actor, who: Who) -> int | None:
+    """Whose clients' significant dates: the user's own (None: all the actor sees)."""
+    return who.assignee(actor)
+
+
+def agenda(
+    s: Session,
+    actor: Actor,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    *,
+    who: Who | None = None,
+    now: datetime | None = None,
+    with_overdue: bool | None = None,
+    with_dates: bool = True,
+) -> Agenda:
+    """Tasks (open and done, with every occurrence of repeating ones) and significant
+    dates on the local days first..last. Open tasks due before the span (and before
+    now) come as ``overdue`` when ``with_overdue`` (default: when the span holds today)."""
+    who = who or Who.mine()
+    _check_span(first, last)
+    now = now or utcnow()
+    start, end = utc_span(first, last, tz)
+    scope = _scope(s, actor, who)
+    t = task_t.c
+    items: list[AgendaItem] = []
+    plain = _query(actor).where(
+        *scope,
+        t.status.in_(("open", "done")),
+        t.due_at >= start,
+        t.due_at < end,
+        t.series_start.is_(None),
+    )
+    for row in s.execute(plain.order_by(t.due_at, t.id)):
+        task = _out(row)
+        late = task.status == "open" and task.due_at < now
+        items.append(AgendaItem(_day(task.due_at, tz), task.due_at, task, overdue=late))
+    for task in _series(s, actor, scope, end):
+        for moment in recurrence.between(
+            task.repeat, task.series_start or task.due_at, task.series_tz, start, end
+        ):
+            if moment < task.due_at:
+                continue  # done, cancelled or moved: it has a row of its own
+            items.append(
+                AgendaItem(
+                    _day(moment, tz),
+                    moment,
+                    task,
+                    overdue=moment == task.due_at and moment < now,
+                )
+            )
+    if with_dates:
+        for occasion in significant_dates.occasions(
+            s, actor, first, last, owner_id=_owner(actor, who)
+        ):
+            items.append(AgendaItem(occasion.on, None, occasion=occasion))
+    items.sort(key=lambda i: i.sort_key)
+    today = now.astimezone(tz).date()
+    overdue: list[AgendaItem] = []
+    total = 0
+    if with_overdue if with_overdue is not None else first <= today <= last:
+        before = min(start, now)
+        query = _query(actor).where(*scope, t.status == "open", t.due_at < before)
+        for row in s.execute(query.order_by(t.due_at, t.id).limit(OVERDUE_LIMIT)):
+            task = _out(row)
+            overdue.append(AgendaItem(_day(task.due_at, tz), task.due_at, task, overdue=True))
+        total = len(overdue)
+        if total == OVERDUE_LIMIT:
+            count = sa.select(sa.func.count()).select_from(query.subquery())
+            total = int(s.execute(count).scalar_one())
+    return Agenda(first, last, items, overdue, total)
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def _series(
+    s: Session, actor: Actor, scope: list[sa.ColumnElement[bool]], end: datetime
+) -> list[TaskOut]:
+    """The open repeating tasks in scope whose next occurrence comes before ``end``."""
+    t = task_t.c
+    query = _query(actor).where(
+        *scope, t.series_start.is_not(None), t.status == "open", t.due_at < end
+    )
+    return [_out(r) for r in s.execute(query.order_by(t.due_at, t.id))]
+
+
+def month_counts(
+    s: Session,
+    actor: Actor,
+    year: int,
+    month: int,
+    tz: ZoneInfo,
+    *,
+    who: Who | None = None,
+    now: datetime | None = None,
+) -> dict[date, DayCount]:
+    """Items per local day of a month: open and done tasks (occurrences included) and
+    significant dates. Reads only the due times, from the assignee's index."""
+    who = who or Who.mine()
+    now = now or utcnow()
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    start, end = utc_span(first, last, tz)
+    scope = _scope(s, actor, who)
+    t = task_t.c
+    from termcrm.services.tasks import access_conditions, client_t
+
+    query = (
+        sa.select(t.due_at, t.status)
+        .select_from(task_t.outerjoin(client_t, client_t.c.id == t.client_id))
+        .where(
+            *access_conditions(actor),
+            *scope,
+            t.status.in_(("open", "done")),
+            t.due_at >= start,
+            t.due_at < end,
+            t.series_start.is_(None),
+        )
+    )
+    opened: Counter[date] = Counter()
+    done: Counter[date] = Counter()
+    late: Counter[date] = Counter()
+    for due, status in s.execute(query):
+        day = due.astimezone(tz).date()
+        if status == "open":
+            opened[day] += 1
+            if due < now:
+                late[day] += 1
+        else:
+            done[day] += 1
+    for task in _series(s, actor, scope, end):
+        for moment in recurrence.between(
+            task.repeat, task.series_start or task.due_at, task.series_tz, start, end
+        ):
+            if moment >= task.due_at:
+                day = moment.astimezone(tz).date()
+                opened[day] += 1
+                if moment == task.due_at and moment < now:
+                    late[day] += 1
+    dates = Counter(
+        o.on
+        for o in significant_dates.occasions(s, actor, first, last, owner_id=_owner(actor, who))
+    )
+    days = (last - first).days + 1
+    return {
+        d: DayCount(opened[d], done[d], dates[d], late[d])
+        for d in (first + timedelta(days=i) for i in range(days))
+    }
+
+
+# -- reminders
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    key: str  # the same reminder has the same key in every run: show each once
+    task: TaskOut | None = None
+    occasion: Occasion | None = None
+
+    @property
+    def at(self) -> datetime | None:
+        return self.task.due_at if self.task else None
+
+
+def reminders(
+    s: Session,
+    actor: Actor,
+    tz: ZoneInfo,
+    *,
+    now: datetime | None = None,
+) -> list[Reminder]:
+    """What to remind the actor of now: their open tasks whose reminder time has come
+    (due today or later: older ones are in the overdue count), and the significant
+    dates of their clients within each date's "remind N days before"."""
+    now = now or utcnow()
+    today = now.astimezone(tz).date()
+    day_start = datetime.combine(today, time(), tz).astimezone(UTC)
+    t = task_t.c
+    query = _query(actor).where(
+        t.assignee_id == actor.id,
+        t.status == "open",
+        t.remind_before_min.is_not(None),
+        t.due_at >= day_start,
+        t.due_at < now + timedelta(minutes=7 * 24 * 60),
+    )
+    found: list[Reminder] = []
+    for row in s.execute(query.order_by(t.due_at, t.id)):
+        task = _out(row)
+        remind_at = task.remind_at
+        if remind_at is not None and remind_at <= now:
+            found.append(Reminder(f"t{task.id}@{task.due_at.isoformat()}", task=task))
+    for occasion in significant_dates.reminders(s, actor, today, owner_id=actor.id):
+        found.append(Reminder(occasion.key, occasion=occasion))
+    return found
+
+
+# -- the plan of a department: planned, done, overdue, done late
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    id: int  # the user's (by user) or the department's (by department) id
+    name: str
+    department: str
+    planned: int  # due in the period, not cancelled
+    done: int
+    done_late: int  # done after the end of the day it was due (in the user's zone)
+    overdue: int  # still open and past due
+    cancelled: int
+
+    @property
+    def done_pct(self) -> float | None:
+        return None if self.planned == 0 else round(100.0 * self.done / self.planned, 1)
+
+
+def _day_ends(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The UTC ends of the local days in [start, end)."""
+    day = start.astimezone(tz).date()
+    ends: list[datetime] = []
+    while True:
+        day += timedelta(days=1)
+        moment = datetime.combine(day, time(), tz).astimezone(UTC)
+        ends.append(moment)
+        if moment >= end:
+            return ends
+
+
+def team_plan(
+    s: Session,
+    actor: Actor,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    *,
+    by: str = "user",
+    now: datetime | None = None,
+) -> list[PlanRow]:
+    """Plan execution for the local days first..last: per user the actor may see
+    (``by="user"``) or per department (``by="department"``), in one SQL aggregate.
+
+    Future occurrences of repeating tasks are counted as planned (and as overdue
+    when their current one is past due); done and cancelled ones have rows of their own.
+    """
+    if by not in ("user", "department"):
+        raise Invalid({"by": _("must be one of {choices}").format(choices="user, department")})
+    if last < first:
+        raise Invalid({"period": _("the period ends before it starts")})
+    now = now or utcnow()
+    start, end = utc_span(first, last, tz)
+    t = task_t.c
+    from termcrm.services.tasks import access_conditions, client_t
+
+    ends = _day_ends(start, end, tz)
+    # the end of the local day each task was due on, as a CASE over the day boundaries
+    # (exact across DST, and the same SQL on every backend)
+    day_end = sa.case(
+        *((t.due_at < e, sa.literal(e, UTCDateTime())) for e in ends[:-1]),
+        else_=sa.literal(ends[-1], UTCDateTime()),
+    )
+    status = t.status
+    counts = (
+        sa.select(
+            t.assignee_id,
+            sa.func.count().filter(status != "cancelled").label("planned"),
+            sa.func.count().filter(status == "done").label("done"),
+            sa.func.count().filter(status == "done", t.completed_at >= day_end).label("late"),
+            sa.func.count().filter(status == "open", t.due_at < now).label("overdue"),
+            sa.func.count().filter(status == "cancelled").label("cancelled"),
+        )
+        .select_from(task_t.outerjoin(client_t, client_t.c.id == t.client_id))
+        .where(*access_conditions(actor), t.due_at >= start, t.due_at < end)
+        .where(t.series_start.is_(None))
+        .group_by(t.assignee_id)
+    )
+    per_user: dict[int, list[int]] = {}
+    for r in s.execute(counts):
+        per_user[r.assignee_id] = [r.planned, r.done, r.late, r.overdue, r.cancelled]
+    series = _query(actor).where(t.series_start.is_not(None), t.status == "open", t.due_at < end)
+    for row in s.execute(series):
+        task = _out(row)
+        moments = recurrence.between(
+            task.repeat, task.series_start or task.due_at, task.series_tz, start, end
+        )
+        pending = [m for m in moments if m >= task.due_at]
+        if pending:
+            tally = per_user.setdefault(task.assignee_id, [0, 0, 0, 0, 0])
+            tally[0] += len(pending)
+            if pending[0] == task.due_at and task.due_at < now:
+                tally[3] += 1
+    people = _people(s, actor)
+    if by == "user":
+        rows = [
+            PlanRow(uid, name, dept, *per_user.get(uid, [0, 0, 0, 0, 0]))
+            for uid, (name, dept, _dept_id) in people.items()
+            if uid in per_user or _dept_id is not None
+        ]
+        return sorted(rows, key=lambda r: (r.department, r.name))
+    totals: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for uid, (_name, dept, dept_id) in people.items():
+        if dept_id is None:
+            continue
+        names[dept_id] = dept
+        tally = totals.setdefault(dept_id, [0, 0, 0, 0, 0])
+        for i, n in enumerate(per_user.get(uid, [0, 0, 0, 0, 0])):
+            tally[i] += n
+    return sorted(
+        (PlanRow(d, names[d], names[d], *tally) for d, tally in totals.items()),
+        key=lambda r: r.name,
+    )
+
+
+def _people(s: Session, actor: Actor) -> dict[int, tuple[str, str, int | None]]:
+    """The active users the actor may see: id -> (name, department name, department id)."""
+    query = (
+        sa.select(
+            user_t.c.id,
+            sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login).label("n"),
+            sa.func.coalesce(dept_t.c.name, "").label("dept"),
+            user_t.c.department_id,
+        )
+        .select_from(user_t.outerjoin(dept_t, dept_t.c.id == user_t.c.department_id))
+        .where(user_t.c.active.is_(True), user_t.c.deleted_at.is_(None))
+        .where(visible_users(actor, user_t.c.id))
+    )
+    return {r.id: (r.n, r.dept, r.department_id) for r in s.execute(query)}
+
+
+def upcoming_occurrences(task: TaskOut, count: int, tz: ZoneInfo) -> list[datetime]:
+    """The next ``count`` occurrences of a repeating task from its current one (for a
+    card showing "then on ..."); a plain task has its due time only."""
+    if not task.repeat:
+        return [task.due_at]
+    found: list[datetime] = []
+    moment: datetime | None = task.due_at
+    while moment is not None and len(found) < count:
+        found.append(moment)
+        moment = recurrence.next_after(
+            task.repeat, task.series_start or task.due_at, task.series_tz, moment
+        )
+    return found

@@ -1,0 +1,54 @@
+"""Dates that come back every year: the month and day of a date column as one number.
+
+``month_day(column)`` is ``month * 100 + day`` (17 May -> 517) in each dialect's own
+functions. The agenda looks birthdays up by it, and migration 0005 indexes the same
+expression on ``contact.birthday``: a query uses that index only when it spells the
+expression exactly so, which is why it lives here, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class month_day(FunctionElement[int]):
+    type = sa.Integer()
+    name = "month_day"
+    inherit_cache = True
+
+
+@compiles(month_day, "sqlite")
+def _sqlite(element: month_day, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    return f"CAST(strftime('%m%d', {compiler.process(column, **kw)}) AS INTEGER)"
+
+
+@compiles(month_day, "postgresql")
+def _postgresql(element: month_day, compiler: Any, **kw: Any) -> str:
+    (column,) = element.clauses
+    value = compiler.process(column, **kw)
+    return f"(CAST(EXTRACT(MONTH FROM {value}) * 100 + EXTRACT(DAY FROM {value}) AS INTEGER))"
+
+
+BIRTHDAY_INDEX = "ix_contact_birthday_day"
+
+
+def birthday_index_sql(dialect: str) -> str:
+    """The DDL of the index over the contacts' birthdays by month and day."""
+    column: sa.ColumnClause[Any] = sa.column("birthday")
+    expr = str(month_day(column).compile(dialect=_dialect(dialect)))
+    return f"CREATE INDEX {BIRTHDAY_INDEX} ON contact ({expr}, client_id)"
+
+
+def _dialect(name: str) -> sa.engine.Dialect:
+    if name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.dialect()
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
