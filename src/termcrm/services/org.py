@@ -130,6 +130,12 @@ def _path(tree: dict[int, tuple[str, int | None]], dept_id: int | None) -> str:
     return " / ".join(reversed(names))
 
 
+def department_names(s: Session) -> dict[int, str]:
+    """Every live department's path ("Sales / Retail") by id."""
+    tree = _department_paths(s)
+    return {dept_id: _path(tree, dept_id) for dept_id in tree}
+
+
 def find_department(s: Session, ref: str | int) -> int:
     """A department id from its id, its name or its path ("Sales / Retail")."""
     tree = _department_paths(s)

@@ -29,11 +29,10 @@ from termcrm.services.dto import TaskOut
 from termcrm.services.errors import Invalid
 from termcrm.services.significant_dates import Occasion
 from termcrm.services.tasks import _out, _query, task_t
-from termcrm.store.tables import Department, User, table
+from termcrm.store.tables import User, table
 from termcrm.store.types import UTCDateTime, utcnow
 
 user_t = table(User)
-dept_t = table(Department)
 OVERDUE_LIMIT = 200  # overdue tasks listed in an agenda (the count says how many in all)
 MAX_DAYS = 62  # the longest span one agenda reads (two months)
 
@@ -455,31 +454,20 @@ def team_plan(
 
 
 def _people(s: Session, actor: Actor) -> dict[int, tuple[str, str, int | None]]:
-    """The active users the actor may see: id -> (name, department name, department id)."""
+    """The active users the actor may see: id -> (name, department path, department id)."""
+    from termcrm.services.org import department_names
+
     query = (
         sa.select(
             user_t.c.id,
             sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login).label("n"),
-            sa.func.coalesce(dept_t.c.name, "").label("dept"),
             user_t.c.department_id,
         )
-        .select_from(user_t.outerjoin(dept_t, dept_t.c.id == user_t.c.department_id))
         .where(user_t.c.active.is_(True), user_t.c.deleted_at.is_(None))
         .where(visible_users(actor, user_t.c.id))
     )
-    return {r.id: (r.n, r.dept, r.department_id) for r in s.execute(query)}
-
-
-def upcoming_occurrences(task: TaskOut, count: int, tz: ZoneInfo) -> list[datetime]:
-    """The next ``count`` occurrences of a repeating task from its current one (for a
-    card showing "then on ..."); a plain task has its due time only."""
-    if not task.repeat:
-        return [task.due_at]
-    found: list[datetime] = []
-    moment: datetime | None = task.due_at
-    while moment is not None and len(found) < count:
-        found.append(moment)
-        moment = recurrence.next_after(
-            task.repeat, task.series_start or task.due_at, task.series_tz, moment
-        )
-    return found
+    paths = department_names(s)
+    return {
+        r.id: (r.n, paths.get(r.department_id, "") if r.department_id else "", r.department_id)
+        for r in s.execute(query)
+    }
