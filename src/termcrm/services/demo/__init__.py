@@ -22,7 +22,11 @@ What it creates (N = ``clients``):
   (about 5) over the last two years; an open task for about 60% of clients
   (about a third of them overdue) and a done task for about 40% of calls,
   meetings and visits; 0-2 deals per company (10% of persons have one),
-  spread over the stages, each with its stage history, won or lost ones closed.
+  spread over the stages, each with its stage history, won or lost ones closed;
+  durations on planned calls, meetings and visits and a 15-minute reminder on half of
+  the open tasks; for one company in 40 a repeating call on the first Monday of each
+  month (in the zone of the client's locale); company dates (foundation day,
+  professional holiday, contract anniversary) for about one company in eight.
 
 ``client.search_body`` and ``name_key`` are computed here exactly as
 ``search_index.refresh`` and the client service would. No audit entry is
@@ -96,6 +100,7 @@ class DemoSummary:
     tasks: int
     deals: int
     deal_stage_changes: int
+    significant_dates: int
     admin_login: str
     logins: tuple[str, ...]  # the demo team, director first
 
@@ -208,6 +213,7 @@ def _load(
         tasks=counts["task"],
         deals=counts["deal"],
         deal_stage_changes=counts["deal_stage_history"],
+        significant_dates=counts["significant_date"],
         admin_login=actor.login,
         logins=team.logins,
     )

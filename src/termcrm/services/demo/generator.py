@@ -7,10 +7,11 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from random import Random
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -29,6 +30,7 @@ from termcrm.store.tables import (
     Email,
     Interaction,
     Phone,
+    SignificantDate,
     Task,
     User,
     table,
@@ -45,11 +47,13 @@ deal_t = table(Deal)
 history_t = table(DealStageChange)
 interaction_t = table(Interaction)
 task_t = table(Task)
+date_t = table(SignificantDate)
 user_t = table(User)
 dept_t = table(Department)
 
 
 POOL = 400  # names per Faker pool
+_DURATIONS = {"call": 15, "meeting": 60, "visit": 90}  # minutes a planned task takes
 MAX_PARENTS = 2000  # companies per owner remembered as possible parents of branches
 
 TABLES: dict[str, sa.Table] = {
@@ -63,6 +67,7 @@ TABLES: dict[str, sa.Table] = {
     "deal_stage_history": history_t,
     "interaction": interaction_t,
     "task": task_t,
+    "significant_date": date_t,
 }
 
 
@@ -203,6 +208,9 @@ class Generator:
         history: bool,
     ) -> None:
         self.rng = rng
+        # the planner's additions (durations, reminders, repeating tasks, company dates)
+        # draw from a stream of their own: the rest of the demo stays as it was
+        self.plan_rng = Random(str(rng.getstate()[1][:8]))
         self.pools = pools
         self.history = history
         self.now = utcnow()
@@ -649,6 +657,55 @@ class Generator:
                 )
                 kind, title = rng.choice(p.loc.task_titles)
                 out["task"].append(self._task(p, title, kind, due, p.owner, status="open"))
+            self._planner_extras(p, out)
+
+    def _planner_extras(self, p: _Pending, out: dict[str, list[dict[str, Any]]]) -> None:
+        """A repeating task for one company in 40, company dates for about one in eight."""
+        rng = self.plan_rng
+        if p.row["kind"] != "company":
+            return
+        if rng.random() < 0.025:
+            zone = ZoneInfo(p.loc.zone)
+            local = self.now.astimezone(zone).date()
+            first = local.replace(day=1)
+            monday = first + timedelta(days=(7 - first.weekday()) % 7)
+            if monday < local - timedelta(days=3):
+                nxt = (first + timedelta(days=32)).replace(day=1)
+                monday = nxt + timedelta(days=(7 - nxt.weekday()) % 7)
+            due = datetime.combine(monday, time(10, 0), zone).astimezone(UTC)
+            row = self._task(p, p.loc.series_title, "call", due, p.owner, status="open")
+            row.update(
+                rrule="FREQ=MONTHLY;BYDAY=1MO",
+                series_start=due,
+                series_tz=p.loc.zone,
+                remind_before_min=30,
+                duration_min=15,
+            )
+            out["task"].append(row)
+        for (kind, title), chance in zip(p.loc.company_dates, (0.06, 0.04, 0.03), strict=False):
+            if rng.random() >= chance:
+                continue
+            day = date(2000, 1, 1) + timedelta(days=rng.randrange(366))
+            year = rng.randint(1992, 2024) if kind != "holiday" else None
+            if year is not None and day.month == 2 and day.day == 29 and year % 4:
+                year += 4 - year % 4
+            out["significant_date"].append(
+                {
+                    "version": 1,
+                    "created_at": p.row["created_at"],
+                    "updated_at": p.row["created_at"],
+                    "deleted_at": None,
+                    "client_id": p.row["id"],
+                    "contact_id": None,
+                    "kind": kind,
+                    "title": title,
+                    "month": day.month,
+                    "day": day.day,
+                    "month_day": day.month * 100 + day.day,
+                    "year": year,
+                    "remind_days": rng.choice((1, 3, 3, 7)),
+                }
+            )
 
     def _task(
         self,
@@ -679,6 +736,13 @@ class Generator:
             "contact_id": None,
             "deal_id": None,
             "completed_at": completed,
+            "duration_min": _DURATIONS.get(kind),
+            "remind_before_min": (
+                15 if status == "open" and self.plan_rng.random() < 0.5 else None
+            ),
+            "rrule": "",
+            "series_start": None,
+            "series_tz": "",
         }
 
     def _deal(self, p: _Pending, deal_id: int, out: dict[str, list[dict[str, Any]]]) -> datetime:

@@ -40,6 +40,10 @@ class Locale:
     purposes: dict[str, tuple[str, ...]]  # interaction kind -> purposes
     results: tuple[str, ...]
     email_domains: tuple[str, ...]  # for persons
+    zone: str = "UTC"  # where its repeating tasks keep their wall-clock time
+    series_title: str = "Monthly call"  # a repeating task: the first Monday of each month
+    # (kind, title) of a company's significant dates: foundation, holiday, contract
+    company_dates: tuple[tuple[str, str], ...] = ()
 
 
 GROUPS = ("large wholesale", "small wholesale", "trade network", "own retail")
@@ -283,6 +287,13 @@ ZH_SUFFIXES = (("有限公司", 80), ("股份有限公司", 12), ("集团有限�
 
 RU = Locale(
     code="ru",
+    zone="Europe/Moscow",
+    series_title="Ежемесячный звонок: остатки и заказ",
+    company_dates=(
+        ("foundation", "День основания компании"),
+        ("holiday", "Профессиональный праздник"),
+        ("contract", "Годовщина договора"),
+    ),
     faker="ru_RU",
     country="RU",
     currency="RUB",
@@ -423,6 +434,13 @@ RU = Locale(
 
 EN = Locale(
     code="en",
+    zone="America/New_York",
+    series_title="Monthly check-in call: stock and reorder",
+    company_dates=(
+        ("foundation", "Company founding day"),
+        ("holiday", "Industry appreciation day"),
+        ("contract", "Contract anniversary"),
+    ),
     faker="en_US",
     country="US",
     currency="USD",
@@ -522,6 +540,13 @@ EN = Locale(
 
 ZH = Locale(
     code="zh",
+    zone="Asia/Shanghai",
+    series_title="每月例行电话：库存与补货",
+    company_dates=(
+        ("foundation", "公司成立纪念日"),
+        ("holiday", "行业节日"),
+        ("contract", "合同周年"),
+    ),
     faker="zh_CN",
     country="CN",
     currency="CNY",
