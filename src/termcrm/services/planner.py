@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from termcrm.i18n import _
 from termcrm.services import recurrence, significant_dates
-from termcrm.services.access import check_user_in_reach, visible_users
-from termcrm.services.actor import Actor
+from termcrm.services.access import visible_users
+from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.dto import TaskOut
-from termcrm.services.errors import Invalid
+from termcrm.services.errors import Forbidden, Invalid
 from termcrm.services.significant_dates import Occasion
 from termcrm.services.tasks import _out, _query, task_t
 from termcrm.store.tables import User, table
@@ -131,11 +131,23 @@ def _scope(s: Session, actor: Actor, who: Who) -> list[sa.ColumnElement[bool]]:
     if who.scope == "user":
         if who.user_id is None:
             raise Invalid({"user": _("name the user")})
-        check_user_in_reach(s, actor, who.user_id, "planner")
+        _check_planner_reach(s, actor, who.user_id)
         return [t.assignee_id == who.user_id]
     if who.scope == "team":
         return [visible_users(actor, t.assignee_id)]
     raise Invalid({"scope": _("must be one of {choices}").format(choices="mine, user, team")})
+
+
+def _check_planner_reach(s: Session, actor: Actor, user_id: int) -> None:
+    if actor.sees_all or user_id == actor.id:
+        return
+    seen = s.execute(sa.select(sa.literal(1)).where(visible_users(actor, sa.literal(user_id))))
+    if seen.first() is None:
+        if actor.role == MANAGER:
+            raise Forbidden(
+                _("managers see the planners of their own department and the departments below it")
+            )
+        raise Forbidden(_("reps see only their own planner"))
 
 
 def _owner(actor: Actor, who: Who) -> int | None:
