@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from termcrm.store.engine import Database
 from tui_helpers import settle
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+# the app's clock stands still here: what is overdue, this month, today, never moves
+FIXED_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 LANGS = ["en", "ru"]
 
 
@@ -53,6 +56,7 @@ def _app(db_path: Path, lang: str, tmp_path: Path) -> TermCrmApp:
     )
     app = make_app(settings=settings, login="admin", state_path=tmp_path / "ui.json")
     app.animation_level = "none"
+    app.pinned_now = FIXED_NOW
     return app
 
 
@@ -145,4 +149,90 @@ def test_import_wizard_columns(
         await pilot.app.push_screen(ImportWizard("clients", folder=folder))
 
     run_before = steps(open_wizard, press("down", "enter"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_team_plan(
+    snap_compare: Any, fixed_db: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    """The plan per rep (the admin's default is per department), for December 2026."""
+    source, _ids = fixed_db
+    db_path = tmp_path / "fixed.db"
+    shutil.copy(source, db_path)
+    app = _app(db_path, "en", tmp_path)
+    run_before = steps(press("P"), press("b"), press("right_square_bracket"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# -- the planner (key 4): a day's agenda and the month, on a pinned Wednesday -------------------
+
+PLANNER_NOW = datetime(2026, 12, 2, 5, 30, tzinfo=UTC)  # 08:30 in Moscow
+
+
+@pytest.fixture(scope="module")
+def planner_db(
+    fixed_db: tuple[Path, dict[str, int]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The fixed data and, around 2 December 2026, the admin's planner: an overdue letter,
+    a task done this morning, a weekly call, a meeting, a birthday and a company date."""
+    from termcrm.services import contacts, org, significant_dates, tasks
+
+    source, ids = fixed_db
+    path = tmp_path_factory.mktemp("planner") / "planner.db"
+    shutil.copy(source, path)
+    db = Database(str(path))
+
+    def moscow(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
+        return datetime(2026, month, day, hour - 3, minute, tzinfo=UTC)
+
+    with db.write() as s:
+        admin = org.actor_by_login(s, "admin")
+        acme, globex = ids["Acme Distribution Co."], ids["Globex Corporation"]
+        wayne, stark = ids["Wayne Enterprises"], ids["Stark Industries"]
+        tasks.add_task(
+            s, admin, title="Send the contract", kind="letter", due_at=moscow(30, 12, month=11),
+            client_id=acme,
+        )  # fmt: skip
+        done = tasks.add_task(
+            s, admin, title="Confirm the delivery", due_at=moscow(2, 7), client_id=wayne
+        )
+        tasks.complete_task(s, admin, done.id, version=done.version, result="confirmed")
+        tasks.add_task(
+            s, admin, title="Weekly planning call", due_at=moscow(2, 9, 30), client_id=globex,
+            repeat="FREQ=WEEKLY;BYDAY=WE", tz="Europe/Moscow", remind_before_min=15,
+        )  # fmt: skip
+        tasks.add_task(
+            s, admin, title="Meeting on the new price list", kind="meeting",
+            due_at=moscow(2, 13), duration_min=60, client_id=globex,
+        )  # fmt: skip
+        tasks.add_task(
+            s, admin, title="Quarterly review", kind="visit", due_at=moscow(15, 11),
+            client_id=wayne,
+        )  # fmt: skip
+        contacts.create_contact(
+            s, admin, acme, {"full_name": "John Carter", "birthday": datetime(1976, 12, 2).date()}
+        )
+        significant_dates.add_date(
+            s, admin, client_id=stark, kind="foundation", title="Stark Industries",
+            month=12, day=2, year=2006,
+        )  # fmt: skip
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", ["agenda", "month"])
+def test_planner(snap_compare: Any, planner_db: Path, tmp_path: Path, view: str, lang: str) -> None:
+    db_path = tmp_path / "planner.db"
+    shutil.copy(planner_db, db_path)
+    app = _app(db_path, lang, tmp_path)
+    app.pinned_now = PLANNER_NOW
+    keys = ["4"] if view == "agenda" else ["4", "m"]
+
+    async def no_reminders(pilot: Pilot[Any]) -> None:
+        pilot.app.clear_notifications()  # the day's reminders: what the planner shows is the point
+
+    run_before = steps(press(*keys), no_reminders)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -27,6 +28,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
@@ -42,9 +44,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SECTIONS = ("clients", "contacts", "journal", "trash")
+SECTIONS = ("clients", "contacts", "journal", "planner", "trash")
 # Textual's own label of the ctrl+p key in the footer, translated with the app's keys
 PALETTE = N_("palette")
+PLANNER_CHECK_SECONDS = 60  # how often the overdue count and the reminders are read
+REMINDER_SECONDS = 60  # how long a reminder stays on screen
 
 
 @dataclass
@@ -58,10 +62,11 @@ class _Request:
 class Done(Message):
     """A service call finished; its result, for the requester's ``done``."""
 
-    def __init__(self, token: int, result: Any) -> None:
+    def __init__(self, token: int, result: Any, *, write: bool = False) -> None:
         super().__init__()
         self.token = token
         self.result = result
+        self.write = write  # the call wrote: what the top bar counts may have changed
 
 
 class Failed(Message):
@@ -94,19 +99,24 @@ class TermCrmApp(App[None]):
         "clients": lambda: _screen("clients", "ClientsScreen"),
         "contacts": lambda: _screen("contacts", "ContactsScreen"),
         "journal": lambda: _screen("journal", "JournalScreen"),
+        "planner": lambda: _screen("planner", "PlannerScreen"),
         "trash": lambda: _screen("trash", "TrashScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "section('clients')", N_("Clients"), show=False, id="section.clients"),
         Binding("2", "section('contacts')", N_("Contacts"), show=False, id="section.contacts"),
         Binding("3", "section('journal')", N_("Journal"), show=False, id="section.journal"),
-        Binding("4", "section('trash')", N_("Trash"), show=False, id="section.trash"),
+        Binding("4", "section('planner')", N_("Planner"), show=False, id="section.planner"),
+        Binding("5", "section('trash')", N_("Trash"), show=False, id="section.trash"),
         Binding("l", "quick_log", N_("Log"), id="quick_log"),
+        Binding("P", "team_plan", N_("Team plan"), show=False, id="team_plan"),
         Binding("f2", "language", N_("Language"), show=False, id="language"),
         Binding("f3", "change_theme", N_("Theme"), show=False, id="theme"),
         Binding("question_mark", "help", N_("Keys"), show=False, id="help"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True, id="quit"),
     ]
+    # the acting user's open tasks past due, shown in every top bar (check_planner)
+    overdue: var[int] = var(0)
 
     def __init__(
         self,
@@ -132,6 +142,9 @@ class TermCrmApp(App[None]):
         self._connect_failed = False
         # section -> its state over a language switch (see ListScreen.carry)
         self.carried: dict[str, dict[str, Any]] = {}
+        self.reminded: set[str] = set()  # the keys of the reminders shown in this run
+        # the app's clock stands still at this moment when set (snapshots, tests)
+        self.pinned_now: datetime | None = None
         i18n.use(settings.locale, settings.timezone)
         super().__init__()
         # as written (English), with the palette key App.__init__ adds: re-translated per language
@@ -142,6 +155,10 @@ class TermCrmApp(App[None]):
             self.theme = theme
         if settings.keys:
             self.set_keymap(settings.keys)
+
+    def now(self) -> datetime:
+        """The current moment (UTC) for what the screens show as "today" and "overdue"."""
+        return self.pinned_now or datetime.now(UTC)
 
     # -- services --------------------------------------------------------------
 
@@ -172,7 +189,7 @@ class TermCrmApp(App[None]):
             except Exception as exc:
                 self.post_message(Failed(token, exc))
             else:
-                self.post_message(Done(token, result))
+                self.post_message(Done(token, result, write=write))
 
         return self.run_worker(job, thread=True, exit_on_error=False, group=group or "db")
 
@@ -187,6 +204,8 @@ class TermCrmApp(App[None]):
         return request
 
     def on_done(self, message: Done) -> None:
+        if message.write:
+            self.check_planner()
         request = self._take(message.token)
         if request is not None and request.done is not None:
             request.done(message.result)
@@ -270,6 +289,56 @@ class TermCrmApp(App[None]):
             from termcrm.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen())
+        self._start_planner_watch()
+
+    # -- the planner's watch: the overdue count and reminders -------------------
+
+    def _start_planner_watch(self) -> None:
+        """Once connected: check now, then every minute while the app runs."""
+        self.check_planner()
+        self.set_interval(PLANNER_CHECK_SECONDS, self.check_planner, name="planner-watch")
+
+    def check_planner(self) -> None:
+        """Read the overdue count and the reminders due now (one service call), then show
+        the count in the top bar and each reminder not shown yet in this run."""
+        if self.connection is None:
+            return
+        from termcrm.services import planner, tasks
+
+        now, tz = self.now(), i18n.zone()
+
+        def read(s: Any, actor: Any) -> tuple[int, list[planner.Reminder]]:
+            return tasks.overdue_count(s, actor, now=now), planner.reminders(s, actor, tz, now=now)
+
+        def failed(error: Exception) -> bool:
+            log.warning("checking the planner failed: %s", error)
+            return True  # a background check: the next one tries again
+
+        self.call(self, read, self._planner_checked, failed=failed, group="planner-watch")
+
+    def _planner_checked(self, found: tuple[int, list[Any]]) -> None:
+        from termcrm.widgets.reminders import reminder_notes
+
+        count, reminders = found
+        self.overdue = count
+        fresh = [r for r in reminders if r.key not in self.reminded]
+        self.reminded.update(r.key for r in fresh)
+        today = self.now().astimezone(i18n.zone()).date()
+        for note in reminder_notes(fresh, today):
+            self.notify(
+                note.message,
+                title=note.title,
+                severity=note.severity,  # type: ignore[arg-type]
+                timeout=REMINDER_SECONDS,
+                markup=False,
+            )
+
+    def action_team_plan(self) -> None:
+        """The plan of the department (key P): per rep or per department."""
+        from termcrm.screens.team_plan import TeamPlanScreen
+
+        if not isinstance(self.screen, TeamPlanScreen):
+            self.push_screen(TeamPlanScreen())
 
     # -- actions ------------------------------------------------------------------
 
@@ -279,7 +348,9 @@ class TermCrmApp(App[None]):
 
         # the palette is a dialog too, but what it runs runs after it has closed
         modal = isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette)
-        return not (modal and action in ("section", "quick_log", "language", "import_file"))
+        return not (
+            modal and action in ("section", "quick_log", "language", "import_file", "team_plan")
+        )
 
     def action_section(self, name: str) -> None:
         if name in SECTIONS and self.current_mode != name:

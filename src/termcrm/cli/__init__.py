@@ -11,12 +11,15 @@ from termcrm.cli import (
     admin,
     clients,
     contacts,
+    dates,
     deals,
     export,
     imports,
     journal,
+    planner,
     system,
     tasks,
+    today,
 )
 from termcrm.cli.runtime import Runtime
 
@@ -65,6 +68,9 @@ app.add_typer(contacts.app, name="contact")
 app.command("log")(journal.log)
 app.command("journal")(journal.journal_list)
 app.add_typer(tasks.app, name="task")
+app.command("today")(today.today)
+app.add_typer(dates.app, name="dates")
+app.add_typer(planner.app, name="planner")
 app.add_typer(deals.app, name="deal")
 app.command("history")(system.history)
 app.add_typer(imports.app, name="import")

@@ -87,3 +87,78 @@ def parse_address(text: str) -> dict[str, str]:
         kind, text = head.strip(), rest
     city = text.partition(",")[0]
     return {"kind": kind, "city": city.strip(), "line": text.strip()}
+
+
+_SPAN = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+
+
+def parse_minutes(text: str, *, option: str) -> int:
+    """A span typed as minutes ('30') or with units: '30m', '1h30m', '2h', '1d'."""
+    value = text.strip().lower().replace(" ", "")
+    if value.isdigit():
+        return int(value)
+    match = _SPAN.match(value)
+    if not value or match is None or not any(match.groups()):
+        raise typer.BadParameter(
+            f"'{text}' is not a span of time; use minutes (30) or 30m, 1h30m, 2h, 1d",
+            param_hint=option,
+        )
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return days * 24 * 60 + hours * 60 + minutes
+
+
+def parse_day(text: str, tz: tzinfo, *, option: str) -> date:
+    """A calendar day: 2026-12-01, or 'today', 'tomorrow', 'yesterday', '+3d', '-1w'."""
+    value = text.strip().lower()
+    today = datetime.now(tz).date()
+    words = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    if value in words:
+        return today + timedelta(days=words[value])
+    match = _RELATIVE.match(value)
+    if match and match.group(3) in ("d", "w"):
+        delta = timedelta(**{_UNITS[match.group(3)]: int(match.group(2))})
+        return today + delta if match.group(1) == "+" else today - delta
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a day; use 2026-12-01, today, tomorrow, +3d or -1w",
+            param_hint=option,
+        ) from None
+
+
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
+
+
+def parse_month_day(text: str, *, option: str) -> tuple[int, int, int | None]:
+    """A yearly date as (month, day, year or None): '25.11', '25.11.1998' (day first),
+    '11-25' (month first) or '1998-11-25'. The values are checked by the service."""
+    value = text.strip()
+    if match := _DOTTED.match(value):
+        year = match.group(3)
+        return int(match.group(2)), int(match.group(1)), int(year) if year else None
+    if match := _MONTH_DAY.match(value):
+        return int(match.group(1)), int(match.group(2)), None
+    try:
+        full = date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a date; use DD.MM, DD.MM.YYYY, MM-DD or YYYY-MM-DD",
+            param_hint=option,
+        ) from None
+    return full.month, full.day, full.year
+
+
+def day_bound(text: str | None, tz: tzinfo, option: str, *, end: bool) -> datetime | None:
+    """--from DAY is the start of that day; --to DAY the end of it (a time is taken as is)."""
+    if not text:
+        return None
+    try:
+        day: date | None = parse_day(text, tz, option=option)
+    except typer.BadParameter:
+        day = None
+    if day is None:
+        return parse_when(text, tz, option=option, day_start=time(0, 0))
+    moment = datetime.combine(day + timedelta(days=1) if end else day, time(0, 0), tz)
+    return moment.astimezone(UTC)

@@ -2,13 +2,16 @@
 
 Overview (every field), Branches (the parent and the child clients; Enter opens
 one), Contacts (Enter opens the person, ``a`` adds one), Journal (newest first),
-Tasks (open ones, earliest first) and Deals. The card is read in one service
-call, then each tab's list page by page; it is read again whenever the screen
-comes back to the top (after an edit, a new contact, a logged call).
+Tasks (open ones, earliest first), Dates (the company's significant dates and
+its contacts' birthdays, the next one first: ``n`` adds a company date, ``e`` or
+Enter edits one, ``x`` or Delete deletes it) and Deals. The card is read in one
+service call, then each tab's list page by page; it is read again whenever the
+screen comes back to the top (after an edit, a new contact, a logged call).
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,11 +28,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number
+from termcrm import i18n
+from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number, ngettext
 from termcrm.screens.base import CrmModal, CrmScreen
 from termcrm.screens.clients import move_to_trash
 from termcrm.screens.paged_list import PagedList, Read
-from termcrm.services import clients, contacts, custom_fields, deals, journal, tasks
+from termcrm.services import (
+    clients,
+    contacts,
+    custom_fields,
+    deals,
+    journal,
+    significant_dates,
+    tasks,
+)
 from termcrm.services.client_lists import ClientFilter, list_clients
 from termcrm.services.deals import DealFilter
 from termcrm.services.dto import (
@@ -42,8 +54,10 @@ from termcrm.services.dto import (
 )
 from termcrm.services.errors import CrmError, Forbidden, NotFound
 from termcrm.services.journal import JournalFilter
+from termcrm.services.significant_dates import KIND_LABELS, DateOut
 from termcrm.services.tasks import TaskFilter
 from termcrm.widgets.labels import field_label, value_label
+from termcrm.widgets.row_sources import ListSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable, datetime_width
 
@@ -55,6 +69,7 @@ TABS = (
     ("contacts", N_("Contacts")),
     ("journal", N_("Journal")),
     ("tasks", N_("Tasks")),
+    ("dates", N_("Dates")),
     ("deals", N_("Deals")),
 )
 LISTS = ("branches", "contacts", "journal", "tasks", "deals")
@@ -299,6 +314,123 @@ def header(data: CardData) -> RenderableType:
     return grid
 
 
+# -- the Dates tab -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateRow:
+    """A line of the Dates tab: a company date or a contact person's birthday."""
+
+    next_on: date  # when it comes next (today included)
+    kind: str  # birthday | foundation | holiday | contract | other
+    title: str  # the person's name for a birthday
+    month: int
+    day: int
+    year: int | None
+    remind_days: int
+    date: DateOut | None = None  # a company date
+    contact_id: int | None = None  # a birthday
+
+    @property
+    def years(self) -> int | None:
+        """The age or anniversary reached on ``next_on``."""
+        if self.year is None or self.next_on.year <= self.year:
+            return None
+        return self.next_on.year - self.year
+
+
+def next_on(month: int, day: int, today: date) -> date:
+    """The next day (from today) a date of this month and day falls on; 29 February
+    falls on 28 February in a common year."""
+    for year in (today.year, today.year + 1):
+        leap_day = month == 2 and day == 29
+        found = date(year, month, 28 if leap_day and not calendar.isleap(year) else day)
+        if found >= today:
+            return found
+    raise AssertionError("a date comes within a year")
+
+
+def read_dates(s: Any, a: Any, client_id: int, today: date) -> list[DateRow]:
+    """The client's company dates and its contacts' birthdays, the next one first."""
+    found: list[DateRow] = []
+    for d in significant_dates.list_dates(s, a, client_id=client_id):
+        found.append(
+            DateRow(
+                next_on(d.month, d.day, today),
+                d.kind,
+                d.title,
+                d.month,
+                d.day,
+                d.year,
+                d.remind_days,
+                date=d,
+            )
+        )
+    after: str | None = None
+    while True:
+        page = contacts.list_contacts(s, a, client_id=client_id, after=after, limit=500)
+        for c in page.items:
+            if c.birthday is not None:
+                b = c.birthday
+                found.append(
+                    DateRow(
+                        next_on(b.month, b.day, today),
+                        "birthday",
+                        c.full_name,
+                        b.month,
+                        b.day,
+                        b.year,
+                        c.birthday_remind_days,
+                        contact_id=c.id,
+                    )
+                )
+        after = page.next_cursor
+        if after is None:
+            break
+    found.sort(key=lambda r: (r.next_on, r.kind != "birthday", r.title))
+    return found
+
+
+def _date_title(row: DateRow) -> str:
+    return f"{row.title} ({fmt_number(row.years)})" if row.years else row.title
+
+
+def _day_month(row: DateRow) -> str:
+    from termcrm.screens.date_form import day_month_text
+
+    return day_month_text(row.month, row.day, row.year)
+
+
+def _remind(row: DateRow) -> str:
+    n = row.remind_days
+    if n == 0:
+        return _("on the day")
+    return ngettext("{n} day before", "{n} days before", n).format(n=n)
+
+
+def date_columns() -> list[Column[DateRow]]:
+    return [
+        Column("next", _("Next"), lambda r: fmt_date(r.next_on), width=10),
+        Column(
+            "kind", _("Kind"), lambda r: _(KIND_LABELS.get(r.kind, r.kind)), min_width=8, weight=2
+        ),
+        Column("title", _("Title"), _date_title, min_width=12, weight=3),
+        Column("date", _("Date"), _day_month, width=12),
+        Column("remind", _("Remind"), _remind, width=13),
+    ]
+
+
+class DatesTable(VirtualTable[DateRow]):
+    """The Dates tab's list, with its own keys (the card's e and Delete act on the
+    client elsewhere)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "screen.add_date", N_("Add date"), id="card.dates.add"),
+        Binding("e", "screen.edit_date", N_("Edit date"), id="card.dates.edit"),
+        Binding("x,d,delete", "screen.delete_date", N_("Delete date"), id="card.dates.delete"),
+    ]
+
+
 class DetailsDialog(CrmModal[None]):
     """One journal entry, task or deal in full: label / value lines."""
 
@@ -392,6 +524,8 @@ class ClientCardScreen(CrmScreen[None]):
                 yield VirtualTable(journal_columns(), empty_text=_("Loading…"), id="journal-table")
             with TabPane(_("Tasks"), id="tasks"):
                 yield VirtualTable(task_columns(), empty_text=_("Loading…"), id="tasks-table")
+            with TabPane(_("Dates"), id="dates"):
+                yield DatesTable(date_columns(), empty_text=_("Loading…"), id="dates-table")
             with TabPane(_("Deals"), id="deals"):
                 yield VirtualTable(deal_columns(), empty_text=_("Loading…"), id="deals-table")
         yield Footer(compact=True)
@@ -477,11 +611,27 @@ class ClientCardScreen(CrmScreen[None]):
             ),
             _("No deals."),
         )
+        self._load_dates()
 
     def _load_list(self, key: str, read: Read[Any], empty: str, *, first: Any = None) -> None:
         """A tab's list, page by page; ``empty``: what the tab says when it has no rows."""
         self._empty[key] = empty
         self.lists[key].load(read, first=first, keep_cursor=True)
+
+    def _load_dates(self) -> None:
+        """The Dates tab: the company's dates and its contacts' birthdays, next one first."""
+        generation, cid = self._generation, self.client_id
+        today = self.crm.now().astimezone(i18n.zone()).date()
+
+        def arrived(rows: list[DateRow]) -> None:
+            if generation != self._generation:
+                return
+            table = self.table("dates")
+            table.empty_text = _("No significant dates: press n to add one.")
+            table.set_source(ListSource(rows), keep_cursor=True)
+            self.tabs.get_tab("dates").label = f"{_('Dates')} ({fmt_number(len(rows))})"
+
+        self.call(lambda s, a: read_dates(s, a, cid, today), arrived)
 
     def _count(self, key: str) -> None:
         """The tab's title with how many rows it has ("Journal (50+)" while not all read)."""
@@ -539,6 +689,8 @@ class ClientCardScreen(CrmScreen[None]):
             self.app.push_screen(DetailsDialog(item.title, task_rows(item)))
         elif isinstance(item, DealOut):
             self.app.push_screen(DetailsDialog(item.title, deal_rows(item)))
+        elif isinstance(item, DateRow):
+            self.action_edit_date()
 
     def open_contact(self, contact_id: int) -> None:
         from termcrm.screens.contact_card import ContactCardScreen
@@ -566,6 +718,64 @@ class ClientCardScreen(CrmScreen[None]):
                 self.tabs.active = "contacts"
 
         self.app.push_screen(ContactFormScreen(self.client_id), saved)
+
+    # -- the Dates tab (its keys are the table's: they act when it has the focus) ----------
+
+    def _current_date(self) -> DateRow | None:
+        row = self.table("dates").current
+        return row if isinstance(row, DateRow) else None
+
+    def action_add_date(self) -> None:
+        from termcrm.screens.date_form import DateFormScreen
+
+        self.app.push_screen(DateFormScreen(self.client_id))
+
+    def action_edit_date(self) -> None:
+        row = self._current_date()
+        if row is None:
+            return
+        if row.date is not None:
+            from termcrm.screens.date_form import DateFormScreen
+
+            self.app.push_screen(DateFormScreen(self.client_id, row.date.id))
+        elif row.contact_id is not None:  # a birthday: the contact person's form
+            from termcrm.screens.contact_form import ContactFormScreen
+
+            self.app.push_screen(ContactFormScreen(self.client_id, row.contact_id))
+
+    def action_delete_date(self) -> None:
+        row = self._current_date()
+        if row is None:
+            return
+        if row.date is None:
+            self.notify(
+                _("A birthday is the contact person's: edit the person (e) to change it."),
+                markup=False,
+            )
+            return
+        found = row.date
+
+        def delete() -> None:
+            self.call(
+                lambda s, a: significant_dates.delete_date(s, a, found.id, version=found.version),
+                lambda _none: self.load(),
+                write=True,
+                failed=self._date_not_deleted,
+            )
+
+        self._skip_reload = True  # the question changes nothing
+        self.confirm(
+            _("Delete the date “{title}” of {client}?").format(
+                title=found.title, client=found.client
+            ),
+            delete,
+            yes=_("Delete"),
+            no=_("Keep"),
+        )
+
+    def _date_not_deleted(self, error: Exception) -> bool:
+        self.load()  # the app shows why; the tab shows what is there now
+        return False
 
     def action_delete(self) -> None:
         if self.loaded is None:

@@ -101,7 +101,7 @@ def move_to_trash(
         then()
 
     screen.confirm(
-        _("Move “{name}” to the trash? It can be restored from the trash (4).").format(
+        _("Move “{name}” to the trash? It can be restored from the trash (5).").format(
             name=client.name
         ),
         lambda: screen.call(

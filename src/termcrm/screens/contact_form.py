@@ -24,13 +24,23 @@ from termcrm.screens.base import CrmScreen
 from termcrm.services import clients, contacts
 from termcrm.services.dto import ClientOut, ContactOut
 from termcrm.services.errors import Conflict, Invalid
+from termcrm.services.significant_dates import DEFAULT_REMIND_DAYS, MAX_REMIND_DAYS
 from termcrm.widgets.conflict_dialog import Choice, ConflictDialog, FieldTexts
 from termcrm.widgets.form_fields import errors_summary, split_items
 from termcrm.widgets.labels import field_label
 from termcrm.widgets.top_bar import TopBar
 
 # the form's fields in order; the multi-line ones are TextAreas
-FIELDS = ("full_name", "position", "phones", "emails", "birthday", "character_notes", "notes")
+FIELDS = (
+    "full_name",
+    "position",
+    "phones",
+    "emails",
+    "birthday",
+    "birthday_remind_days",
+    "character_notes",
+    "notes",
+)
 MULTILINE = ("character_notes", "notes")
 LIST_FIELDS = ("phones", "emails")
 EXAMPLE_DAY = date(1985, 12, 31)
@@ -42,6 +52,22 @@ def parse_birthday(text: str) -> date | None:
     return parse_local_date(text) if text else None
 
 
+def parse_remind_days(text: str) -> int:
+    """Days before the birthday to remind (empty: the default); Invalid otherwise."""
+    text = text.strip()
+    if not text:
+        return DEFAULT_REMIND_DAYS
+    if not text.isdigit():
+        raise Invalid(
+            {
+                "birthday_remind_days": _("type a number of days from 0 to {n}").format(
+                    n=MAX_REMIND_DAYS
+                )
+            }
+        )
+    return int(text)
+
+
 def contact_texts(contact: ContactOut) -> dict[str, str]:
     """A contact as the form's field texts."""
     return {
@@ -50,12 +76,13 @@ def contact_texts(contact: ContactOut) -> dict[str, str]:
         "phones": ", ".join(p.raw for p in contact.phones),
         "emails": ", ".join(e.address for e in contact.emails),
         "birthday": fmt_date(contact.birthday),
+        "birthday_remind_days": str(contact.birthday_remind_days),
         "character_notes": contact.character_notes,
         "notes": contact.notes,
     }
 
 
-EMPTY = dict.fromkeys(FIELDS, "")
+EMPTY = {**dict.fromkeys(FIELDS, ""), "birthday_remind_days": str(DEFAULT_REMIND_DAYS)}
 
 
 class ContactFormScreen(CrmScreen[int | None]):
@@ -91,7 +118,9 @@ class ContactFormScreen(CrmScreen[int | None]):
                 if field in MULTILINE:
                     yield TextArea("", id=f"field-{field}", soft_wrap=True)
                 else:
-                    yield Input("", id=f"field-{field}", placeholder=self._placeholder(field))
+                    yield Input(
+                        EMPTY[field], id=f"field-{field}", placeholder=self._placeholder(field)
+                    )
                 yield Static("", id=f"error-{field}", classes="field-error -empty", markup=False)
         yield Footer(compact=True)
 
@@ -103,6 +132,10 @@ class ContactFormScreen(CrmScreen[int | None]):
         if field == "birthday":
             return _("{field} ({example} or {iso})").format(
                 field=label, example=fmt_date(EXAMPLE_DAY), iso=EXAMPLE_DAY.isoformat()
+            )
+        if field == "birthday_remind_days":
+            return _("Remind this many days before the birthday (0 to {n})").format(
+                n=MAX_REMIND_DAYS
             )
         return label
 
@@ -204,6 +237,8 @@ class ContactFormScreen(CrmScreen[int | None]):
                 data[field] = split_items(text)
             elif field == "birthday":
                 data[field] = parse_birthday(text)  # ValueError: shown under the field
+            elif field == "birthday_remind_days":
+                data[field] = parse_remind_days(text)  # Invalid: shown under the field
             else:
                 data[field] = text
         return data
@@ -213,6 +248,9 @@ class ContactFormScreen(CrmScreen[int | None]):
             return
         try:
             data = self.data()
+        except Invalid as exc:
+            self.show_errors(exc.errors)
+            return
         except ValueError:
             typed = self.values()["birthday"].strip()
             self.show_errors(

@@ -28,7 +28,7 @@ from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.dto import TaskOut
 from termcrm.services.errors import Forbidden, Invalid
 from termcrm.services.significant_dates import Occasion
-from termcrm.services.tasks import _out, _query, task_t
+from termcrm.services.tasks import _out, _query, live_client, task_t
 from termcrm.store.tables import User, table
 from termcrm.store.types import UTCDateTime, utcnow
 
@@ -184,16 +184,12 @@ def agenda(
         t.due_at < end,
         t.series_start.is_(None),
     )
-    for row in s.execute(plain.order_by(t.due_at, t.id)):
+    for row in s.execute(plain.order_by(t.due_at, t.id)).all():
         task = _out(row)
         late = task.status == "open" and task.due_at < now
         items.append(AgendaItem(_day(task.due_at, tz), task.due_at, task, overdue=late))
     for task in _series(s, actor, scope, end):
-        for moment in recurrence.between(
-            task.repeat, task.series_start or task.due_at, task.series_tz, start, end
-        ):
-            if moment < task.due_at:
-                continue  # done, cancelled or moved: it has a row of its own
+        for moment in _pending(task, start, end):
             items.append(
                 AgendaItem(
                     _day(moment, tz),
@@ -214,18 +210,50 @@ def agenda(
     if with_overdue if with_overdue is not None else first <= today <= last:
         before = min(start, now)
         query = _query(actor).where(*scope, t.status == "open", t.due_at < before)
-        for row in s.execute(query.order_by(t.due_at, t.id).limit(OVERDUE_LIMIT)):
+        for row in s.execute(query.order_by(t.due_at, t.id).limit(OVERDUE_LIMIT)).all():
             task = _out(row)
             overdue.append(AgendaItem(_day(task.due_at, tz), task.due_at, task, overdue=True))
         total = len(overdue)
         if total == OVERDUE_LIMIT:
-            count = sa.select(sa.func.count()).select_from(query.subquery())
+            # the same tasks counted from the assignee's index alone (see live_client)
+            count = (
+                sa.select(sa.func.count())
+                .select_from(task_t)
+                .where(*_counted(actor, scope), t.status == "open", t.due_at < before)
+            )
             total = int(s.execute(count).scalar_one())
     return Agenda(first, last, items, overdue, total)
 
 
 def _day(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
+
+
+def _counted(actor: Actor, scope: list[sa.ColumnElement[bool]]) -> list[sa.ColumnElement[bool]]:
+    """The access conditions of ``_query`` for a query of ``task`` alone (a count): the
+    trashed clients' tasks left out without reading the client of every task."""
+    t = task_t.c
+    return [
+        t.deleted_at.is_(None),
+        live_client(t.client_id),
+        visible_users(actor, t.assignee_id),
+        *scope,
+    ]
+
+
+def _pending(task: TaskOut, start: datetime, end: datetime) -> list[datetime]:
+    """The occurrences of a series in [start, end) from its current one (``due_at``) on:
+    the earlier ones, done, cancelled or moved, have rows of their own."""
+    origin = task.series_start or task.due_at
+    if task.due_at > origin and "COUNT=" not in task.repeat:
+        zone = ZoneInfo(task.series_tz or "UTC")
+        if task.due_at.astimezone(zone).time() == origin.astimezone(zone).time():
+            # the current occurrence is one of the rule's, on the start's wall clock:
+            # the rule expanded from it gives the same later occurrences, without
+            # stepping through every one since the start (a daily rule started years ago)
+            origin = task.due_at
+    moments = recurrence.between(task.repeat, origin, task.series_tz, start, end)
+    return [m for m in moments if m >= task.due_at]  # compared in UTC, not on a wall clock
 
 
 def _series(
@@ -236,7 +264,7 @@ def _series(
     query = _query(actor).where(
         *scope, t.series_start.is_not(None), t.status == "open", t.due_at < end
     )
-    return [_out(r) for r in s.execute(query.order_by(t.due_at, t.id))]
+    return [_out(r) for r in s.execute(query.order_by(t.due_at, t.id)).all()]
 
 
 def month_counts(
@@ -258,40 +286,37 @@ def month_counts(
     start, end = utc_span(first, last, tz)
     scope = _scope(s, actor, who)
     t = task_t.c
-    from termcrm.services.tasks import access_conditions, client_t
-
+    # how many tasks fall due at each moment: read from the assignee's index alone, and
+    # fewer rows than tasks (tasks are planned on round times)
     query = (
-        sa.select(t.due_at, t.status)
-        .select_from(task_t.outerjoin(client_t, client_t.c.id == t.client_id))
+        sa.select(t.due_at, t.status, sa.func.count())
+        .select_from(task_t)
         .where(
-            *access_conditions(actor),
-            *scope,
+            *_counted(actor, scope),
             t.status.in_(("open", "done")),
             t.due_at >= start,
             t.due_at < end,
             t.series_start.is_(None),
         )
+        .group_by(t.due_at, t.status)
     )
     opened: Counter[date] = Counter()
     done: Counter[date] = Counter()
     late: Counter[date] = Counter()
-    for due, status in s.execute(query):
+    for due, status, n in s.execute(query).all():
         day = due.astimezone(tz).date()
         if status == "open":
-            opened[day] += 1
+            opened[day] += n
             if due < now:
-                late[day] += 1
+                late[day] += n
         else:
-            done[day] += 1
+            done[day] += n
     for task in _series(s, actor, scope, end):
-        for moment in recurrence.between(
-            task.repeat, task.series_start or task.due_at, task.series_tz, start, end
-        ):
-            if moment >= task.due_at:
-                day = moment.astimezone(tz).date()
-                opened[day] += 1
-                if moment == task.due_at and moment < now:
-                    late[day] += 1
+        for moment in _pending(task, start, end):
+            day = moment.astimezone(tz).date()
+            opened[day] += 1
+            if moment == task.due_at and moment < now:
+                late[day] += 1
     dates = Counter(
         o.on
         for o in significant_dates.occasions(s, actor, first, last, owner_id=_owner(actor, who))
@@ -339,7 +364,7 @@ def reminders(
         t.due_at < now + timedelta(minutes=7 * 24 * 60),
     )
     found: list[Reminder] = []
-    for row in s.execute(query.order_by(t.due_at, t.id)):
+    for row in s.execute(query.order_by(t.due_at, t.id)).all():
         task = _out(row)
         remind_at = task.remind_at
         if remind_at is not None and remind_at <= now:
@@ -431,12 +456,9 @@ def team_plan(
     for r in s.execute(counts):
         per_user[r.assignee_id] = [r.planned, r.done, r.late, r.overdue, r.cancelled]
     series = _query(actor).where(t.series_start.is_not(None), t.status == "open", t.due_at < end)
-    for row in s.execute(series):
+    for row in s.execute(series).all():
         task = _out(row)
-        moments = recurrence.between(
-            task.repeat, task.series_start or task.due_at, task.series_tz, start, end
-        )
-        pending = [m for m in moments if m >= task.due_at]
+        pending = _pending(task, start, end)
         if pending:
             tally = per_user.setdefault(task.assignee_id, [0, 0, 0, 0, 0])
             tally[0] += len(pending)

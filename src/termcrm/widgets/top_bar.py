@@ -1,29 +1,36 @@
-"""The line at the top of every section: the sections with their keys, and who is working."""
+"""The line at the top of every section: the sections with their keys, the count of the
+user's overdue tasks (``⚠ 3 overdue``, from the app's ``overdue``), and who is working."""
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from typing import ClassVar
+
+from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, _, fmt_number, ngettext
 
 SECTIONS = (
     ("1", "clients", N_("Clients")),
     ("2", "contacts", N_("Contacts")),
     ("3", "journal", N_("Journal")),
-    ("4", "trash", N_("Trash")),
+    ("4", "planner", N_("Planner")),
+    ("5", "trash", N_("Trash")),
 )
 
 
 class TopBar(Widget):
-    """``termcrm  1 Clients  2 Contacts  3 Journal  4 Trash      Ivan Petrov``"""
+    """``termcrm  1 Clients  2 Contacts  3 Journal  4 Planner  5 Trash      Ivan Petrov``"""
 
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; color: $foreground; }
+    TopBar > .top-bar--overdue { color: $warning; text-style: bold; }
     """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"top-bar--overdue"}
     who: reactive[str] = reactive("")
+    overdue: reactive[int] = reactive(0)
 
     def __init__(self, section: str | None) -> None:
         super().__init__()
@@ -31,6 +38,11 @@ class TopBar(Widget):
 
     def on_mount(self) -> None:
         self.watch(self.app, "sub_title", self._update_who)
+        if hasattr(self.app, "overdue"):  # the termcrm app (check_planner keeps it)
+            self.watch(self.app, "overdue", self._update_overdue)
+
+    def _update_overdue(self, count: int) -> None:
+        self.overdue = count
 
     def _update_who(self, sub_title: str) -> None:
         self.who = sub_title.split(" · ")[0] if sub_title else _("connecting…")
@@ -42,10 +54,28 @@ class TopBar(Widget):
             line.append(" ")
             line.append(f" {key} ", style=style or "bold")
             line.append(f"{_(name)} ", style=style)
-        who = self.who or _("connecting…")
-        pad = self.size.width - line.cell_len - cell_len(who) - 1
-        if pad > 0:
-            line.append(" " * pad)
-            line.append(who, style="italic")
+        room = self.size.width - line.cell_len - 1  # at least one space between
+        right = self._right(room)
+        if right:
+            edge = 1 if right.cell_len < room else 0  # a space at the edge, if it fits
+            line.append(" " * (self.size.width - line.cell_len - right.cell_len - edge))
+            line.append_text(right)
         line.truncate(self.size.width)
         return line
+
+    def _right(self, room: int) -> Text:
+        style = self.get_component_rich_style("top-bar--overdue", partial=True)
+        return right_side(self.who or _("connecting…"), self.overdue, room, style)
+
+
+def right_side(who: str, overdue: int, room: int, alarm: Style | str = "") -> Text:
+    """What fits in ``room`` cells on the right of the bar: the overdue count (styled
+    ``alarm``) and who is working; when both do not fit, the count (shortened if need
+    be) goes first."""
+    name = Text(who, style="italic")
+    choices = [name]
+    if overdue:
+        count = fmt_number(overdue)
+        long = Text(ngettext("⚠ {n} overdue", "⚠ {n} overdue", overdue).format(n=count), alarm)
+        choices = [Text.assemble(long, "  ", name), long, Text(f"⚠ {count}", alarm)]
+    return next((c for c in choices if 0 < c.cell_len <= room), Text())

@@ -34,14 +34,36 @@ class Interaction(Editable, table=True):
 class Task(Editable, table=True):
     __tablename__ = "task"
     __table_args__ = (
-        sa.Index("ix_task_assignee_status_due", "assignee_id", "status", "due_at"),
+        # a user's tasks by status and due time; the trailing columns let the planner's
+        # counts (overdue, a month's calendar) read this index alone, no task row
+        sa.Index(
+            "ix_task_assignee_status_due",
+            "assignee_id",
+            "status",
+            "due_at",
+            "series_start",
+            "deleted_at",
+            "client_id",
+        ),
         sa.Index("ix_task_client", "client_id"),
         # every task by due time (the planner, exports), keyset over (due, id)
         sa.Index("ix_task_due", "due_at", "id"),
-        # the open repeating tasks of a user: few rows, read whole by every agenda
+        # the open repeating tasks of a user: few rows, read whole by every agenda. It has
+        # the status too, or SQLite prefers ix_task_assignee_status_due (as many equality
+        # columns) and reads every open task of the user to find the few series
         sa.Index(
             "ix_task_series",
             "assignee_id",
+            "status",
+            "due_at",
+            sqlite_where=sa.text("series_start IS NOT NULL"),
+            postgresql_where=sa.text("series_start IS NOT NULL"),
+        ),
+        # the open repeating tasks of everyone (a team's planner, the team plan): without
+        # it SQLite reads every task due before the end of the period (ix_task_due)
+        sa.Index(
+            "ix_task_series_due",
+            "status",
             "due_at",
             sqlite_where=sa.text("series_start IS NOT NULL"),
             postgresql_where=sa.text("series_start IS NOT NULL"),
@@ -84,7 +106,16 @@ class SignificantDate(Editable, table=True):
     that comes back every year."""
 
     __tablename__ = "significant_date"
-    __table_args__ = (sa.Index("ix_significant_date_day", "month_day", "client_id"),)
+    __table_args__ = (
+        # the live dates by month and day, with the client to check before reading a row
+        sa.Index(
+            "ix_significant_date_day",
+            "month_day",
+            "client_id",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
+    )
 
     client_id: int = Field(foreign_key="client.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)

@@ -6,7 +6,9 @@ occurrence belongs to, a cancel reason, the journal entry their completion wrote
 and the UID of the calendar event they were imported from. Contacts get the
 number of days before their birthday to remind. New table significant_date holds
 the company dates of clients. Birthdays are found by month and day through an
-index on that expression (see store/dates.py).
+index on that expression (see store/dates.py). The user's task index
+(ix_task_assignee_status_due) gains the columns the planner's counts filter on, so
+they read the index alone.
 
 Revision ID: 0005
 Revises: 0004
@@ -25,6 +27,9 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+ASSIGNEE_INDEX = ["assignee_id", "status", "due_at"]  # ix_task_assignee_status_due of 0001
+COVERED = ["series_start", "deleted_at", "client_id"]  # what 0005 adds to it
 
 
 def upgrade() -> None:
@@ -56,10 +61,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_task_series",
         "task",
-        ["assignee_id", "due_at"],
+        ["assignee_id", "status", "due_at"],
         sqlite_where=where,
         postgresql_where=where,
     )
+    op.create_index(
+        "ix_task_series_due",
+        "task",
+        ["status", "due_at"],
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+    # the planner's counts read the user's index alone (see store/tables/activity.py)
+    op.drop_index("ix_task_assignee_status_due", table_name="task")
+    op.create_index("ix_task_assignee_status_due", "task", [*ASSIGNEE_INDEX, *COVERED])
     with op.batch_alter_table("contact") as batch_op:
         batch_op.add_column(
             sa.Column("birthday_remind_days", sa.Integer(), nullable=False, server_default="3")
@@ -87,7 +102,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_significant_date_client_id", "significant_date", ["client_id"])
     op.create_index("ix_significant_date_contact_id", "significant_date", ["contact_id"])
-    op.create_index("ix_significant_date_day", "significant_date", ["month_day", "client_id"])
+    live = sa.text("deleted_at IS NULL")
+    op.create_index(
+        "ix_significant_date_day",
+        "significant_date",
+        ["month_day", "client_id"],
+        sqlite_where=live,
+        postgresql_where=live,
+    )
 
 
 def downgrade() -> None:
@@ -95,6 +117,9 @@ def downgrade() -> None:
     op.execute(f"DROP INDEX {BIRTHDAY_INDEX}")
     with op.batch_alter_table("contact") as batch_op:
         batch_op.drop_column("birthday_remind_days")
+    op.drop_index("ix_task_assignee_status_due", table_name="task")
+    op.create_index("ix_task_assignee_status_due", "task", ASSIGNEE_INDEX)
+    op.drop_index("ix_task_series_due", table_name="task")
     op.drop_index("ix_task_series", table_name="task")
     op.drop_index("ix_task_ical_uid", table_name="task")
     op.drop_index("ix_task_series_id", table_name="task")
