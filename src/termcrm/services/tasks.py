@@ -107,7 +107,6 @@ def add_task(
             {"assignee": _("user {id} does not exist or is deactivated").format(id=assignee)}
         )
     check_user_in_reach(s, actor, assignee, N_("assignee"))
-    now = utcnow()
     values = {
         "title": title,
         "kind": kind,
@@ -126,7 +125,13 @@ def add_task(
         "series_tz": zone,
         "ical_uid": ical_uid.strip()[:255],
     }
-    new_id = s.execute(
+    return get_task(s, actor, _insert(s, actor, values))
+
+
+def _insert(s: Session, actor: Actor, values: dict[str, Any]) -> int:
+    """A new task row and its audit entry; returns its id."""
+    now = utcnow()
+    new_id: int = s.execute(
         sa.insert(task_t)
         .values(**values, version=1, created_at=now, updated_at=now)
         .returning(task_t.c.id)
@@ -137,11 +142,11 @@ def add_task(
         action="create",
         entity="task",
         entity_id=new_id,
-        client_id=client_id,
+        client_id=values.get("client_id"),
         version=1,
         changes={k: [None, plain(v)] for k, v in values.items() if v not in ("", None)},
     )
-    return get_task(s, actor, new_id)
+    return new_id
 
 
 def access_conditions(actor: Actor) -> list[sa.ColumnElement[bool]]:
@@ -426,7 +431,6 @@ def _occurrence_row(
     interaction_id: int | None = None,
 ) -> int:
     """A row of its own for one occurrence of a series (done, cancelled or moved)."""
-    now = utcnow()
     values = {
         "title": row.title,
         "kind": row.kind,
@@ -445,22 +449,7 @@ def _occurrence_row(
         "cancel_reason": cancel_reason,
         "interaction_id": interaction_id,
     }
-    new_id: int = s.execute(
-        sa.insert(task_t)
-        .values(**values, version=1, created_at=now, updated_at=now)
-        .returning(task_t.c.id)
-    ).scalar_one()
-    record(
-        s,
-        actor,
-        action="create",
-        entity="task",
-        entity_id=new_id,
-        client_id=row.client_id,
-        version=1,
-        changes={k: [None, plain(v)] for k, v in values.items() if v not in ("", None)},
-    )
-    return new_id
+    return _insert(s, actor, values)
 
 
 def _advance(s: Session, actor: Actor, row: Any, version: int) -> int:
