@@ -641,6 +641,9 @@ def test_team_plan_per_rep_and_per_department(db, team):
             s, team.director, week[0], week[-1], BERLIN, by="department", now=now
         )
         rep_only = planner.team_plan(s, team.rep, week[0], week[-1], BERLIN, now=now)
+        mgr_depts = planner.team_plan(
+            s, team.manager, week[0], week[-1], BERLIN, by="department", now=now
+        )
     rows = {r.name: r for r in by_rep}
     assert set(rows) == {"Mgr", "Rep", "Kid"}
     r = rows["Rep"]
@@ -648,7 +651,13 @@ def test_team_plan_per_rep_and_per_department(db, team):
     assert r.done_pct == pytest.approx(66.7)
     assert (rows["Kid"].planned, rows["Kid"].overdue) == (1, 1)
     depts = {d.name: d for d in by_dept}
-    assert depts["North"].planned == 3 and depts["North / Retail"].planned == 1
+    # a department counts its sub-departments too: North holds North / Retail
+    assert depts["North"].planned == 4 and depts["North / Retail"].planned == 1
+    assert depts["North"].overdue == rows["Rep"].overdue + rows["Kid"].overdue
+    assert depts["North / Retail"].within == depts["North"].id
+    assert depts["North"].within is None and depts["South"].within is None
     # the daily series: 7 occurrences planned, its current one overdue
     assert (depts["South"].planned, depts["South"].overdue) == (7, 1)
     assert [x.name for x in rep_only] == ["Rep"]
+    # a manager's department rows stop at their own department
+    assert [(d.name, d.planned) for d in mgr_depts] == [("North", 4), ("North / Retail", 1)]

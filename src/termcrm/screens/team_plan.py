@@ -197,8 +197,11 @@ def plan_columns(by: str, short: dict[str, str] | None = None) -> list[Column[Pl
 
 
 def total_row(rows: list[PlanRow]) -> PlanRow:
+    """The sum of the top lines (a department's line already holds those below it)."""
+    top = [r for r in rows if r.within is None]
+
     def tally(field: str) -> int:
-        return sum(getattr(r, field) for r in rows)
+        return sum(getattr(r, field) for r in top)
 
     return PlanRow(
         0,

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from termcrm.i18n import _
 from termcrm.services import contact_points as cp
 from termcrm.services import search_index
 from termcrm.services.access import visible_clients
@@ -39,7 +40,7 @@ def _validate(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     unknown = set(data) - set(FIELDS)
     if unknown:
-        raise Invalid({f: "no such contact field" for f in sorted(unknown)})
+        raise Invalid({f: _("no such contact field") for f in sorted(unknown)})
     errors: dict[str, str] = {}
     columns: dict[str, Any] = {}
     collections: dict[str, Any] = {}
@@ -51,7 +52,7 @@ def _validate(
                 columns[field] = clean(data[field])
     errors.update(length_errors(columns, LIMITS))
     if ("full_name" in columns or creating) and not columns.get("full_name"):
-        errors["full_name"] = "a contact person needs a name"
+        errors["full_name"] = _("a contact person needs a name")
     if "birthday" in data:
         value = data["birthday"]
         if value in (None, ""):
@@ -62,16 +63,18 @@ def _validate(
             try:
                 columns["birthday"] = date.fromisoformat(str(value))
             except ValueError:
-                errors["birthday"] = f"'{value}' is not a date (use YYYY-MM-DD)"
+                errors["birthday"] = _("'{value}' is not a date (use YYYY-MM-DD)").format(
+                    value=value
+                )
         bday = columns.get("birthday")
         if bday is not None and bday > date.today():
-            errors["birthday"] = "a birthday cannot be in the future"
+            errors["birthday"] = _("a birthday cannot be in the future")
     if "birthday_remind_days" in data:
         days = data["birthday_remind_days"]
         if isinstance(days, str) and days.strip().isdigit():
             days = int(days)
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 30:
-            errors["birthday_remind_days"] = "remind from 0 to 30 days before"
+            errors["birthday_remind_days"] = _("remind from 0 to 30 days before")
         else:
             columns["birthday_remind_days"] = days
     if "phones" in data:
@@ -112,10 +115,10 @@ def _visible_row(
 ) -> sa.Row[Any]:
     row = s.execute(sa.select(contact_t).where(contact_t.c.id == contact_id)).first()
     if row is None:
-        raise NotFound(f"contact {contact_id} does not exist")
+        raise NotFound(_("contact {id} does not exist").format(id=contact_id))
     require_visible_client(s, actor, row.client_id)
     if deleted is False and row.deleted_at is not None:
-        raise NotFound(f"contact {contact_id} was deleted")
+        raise NotFound(_("contact {id} was deleted").format(id=contact_id))
     return row
 
 

@@ -54,17 +54,27 @@ def check_links(
             )
         ).first()
         if owner is None or owner.deleted_at is not None:
-            raise NotFound(f"contact {contact_id} does not exist")
+            raise NotFound(_("contact {id} does not exist").format(id=contact_id))
         if owner.client_id != client_id:
             raise Invalid(
-                {"contact": f"contact {contact_id} is not a contact of client {client_id}"}
+                {
+                    "contact": _("contact {id} is not a contact of client {client}").format(
+                        id=contact_id, client=client_id
+                    )
+                }
             )
     if deal_id is not None:
         deal = s.execute(sa.select(deal_t.c.client_id).where(deal_t.c.id == deal_id)).first()
         if deal is None:
-            raise NotFound(f"deal {deal_id} does not exist")
+            raise NotFound(_("deal {id} does not exist").format(id=deal_id))
         if deal.client_id != client_id:
-            raise Invalid({"deal": f"deal {deal_id} is not a deal of client {client_id}"})
+            raise Invalid(
+                {
+                    "deal": _("deal {id} is not a deal of client {client}").format(
+                        id=deal_id, client=client_id
+                    )
+                }
+            )
 
 
 def log_interaction(

@@ -136,6 +136,11 @@ def department_names(s: Session) -> dict[int, str]:
     return {dept_id: _path(tree, dept_id) for dept_id in tree}
 
 
+def department_parents(s: Session) -> dict[int, int | None]:
+    """Every live department's parent (None at the top) by id."""
+    return {dept_id: parent for dept_id, (_name, parent) in _department_paths(s).items()}
+
+
 def find_department(s: Session, ref: str | int) -> int:
     """A department id from its id, its name or its path ("Sales / Retail")."""
     tree = _department_paths(s)

@@ -387,6 +387,9 @@ class PlanRow:
     done_late: int  # done after the end of the day it was due (in the user's zone)
     overdue: int  # still open and past due
     cancelled: int
+    # per department: the shown department whose figures include this one's (None for
+    # a top line and for a person), so a total adds up the top lines only
+    within: int | None = None
 
     @property
     def done_pct(self) -> float | None:
@@ -416,7 +419,8 @@ def team_plan(
     now: datetime | None = None,
 ) -> list[PlanRow]:
     """Plan execution for the local days first..last: per user the actor may see
-    (``by="user"``) or per department (``by="department"``), in one SQL aggregate.
+    (``by="user"``) or per department (``by="department"``, each department's figures
+    including its sub-departments'), in one SQL aggregate.
 
     Future occurrences of repeating tasks are counted as planned (and as overdue
     when their current one is past due); done and cancelled ones have rows of their own.
@@ -472,19 +476,51 @@ def team_plan(
             if uid in per_user or _dept_id is not None
         ]
         return sorted(rows, key=lambda r: (r.department, r.name))
+    return _by_department(s, actor, people, per_user)
+
+
+def _by_department(
+    s: Session,
+    actor: Actor,
+    people: dict[int, tuple[str, str, int | None]],
+    per_user: dict[int, list[int]],
+) -> list[PlanRow]:
+    """Per department, each one's figures including those of the departments below it,
+    as far up as the actor's reach (a manager's rows stop at their own department)."""
+    from termcrm.services.org import department_names, department_parents
+
+    parents = department_parents(s)
+    reach = set(parents) if actor.sees_all else _subtree(parents, actor.department_id)
+    names = department_names(s)
     totals: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for uid, (_name, dept, dept_id) in people.items():
-        if dept_id is None:
-            continue
-        names[dept_id] = dept
-        tally = totals.setdefault(dept_id, [0, 0, 0, 0, 0])
-        for i, n in enumerate(per_user.get(uid, [0, 0, 0, 0, 0])):
-            tally[i] += n
-    return sorted(
-        (PlanRow(d, names[d], names[d], *tally) for d, tally in totals.items()),
-        key=lambda r: r.name,
-    )
+    for uid, (_name, _dept, dept_id) in people.items():
+        own = per_user.get(uid, [0, 0, 0, 0, 0])
+        seen: set[int] = set()
+        while dept_id is not None and dept_id not in seen and (dept_id in reach or not seen):
+            seen.add(dept_id)
+            tally = totals.setdefault(dept_id, [0, 0, 0, 0, 0])
+            for i, n in enumerate(own):
+                tally[i] += n
+            dept_id = parents.get(dept_id)
+    rows = []
+    for d, tally in totals.items():
+        parent = parents.get(d)
+        within = parent if parent in totals else None
+        rows.append(PlanRow(d, names.get(d, ""), names.get(d, ""), *tally, within=within))
+    return sorted(rows, key=lambda r: r.name)
+
+
+def _subtree(parents: dict[int, int | None], root: int | None) -> set[int]:
+    """``root`` and every department below it."""
+    if root is None:
+        return set()
+    found = {root}
+    grew = True
+    while grew:
+        below = {d for d, parent in parents.items() if parent in found} - found
+        found |= below
+        grew = bool(below)
+    return found
 
 
 def _people(s: Session, actor: Actor) -> dict[int, tuple[str, str, int | None]]:
