@@ -314,6 +314,54 @@ def test_moving_one_occurrence_or_the_whole_series(db, team):
     assert [(m.day, m.hour) for m in week] == [(8, 16), (17, 11), (24, 11)]
 
 
+def test_a_task_moves_to_another_client_and_contact(db, team):
+    with db.write() as s:
+        mine, other = team.client["rep"], team.client["kid"]
+        ivan = contacts.create_contact(s, team.rep, mine, {"full_name": "Ivan"}).id
+        olga = contacts.create_contact(s, team.manager, other, {"full_name": "Olga"}).id
+        task = tasks.add_task(
+            s,
+            team.manager,
+            title="call",
+            due_at=_at(date(2026, 12, 1), 9),
+            client_id=mine,
+            contact_id=ivan,
+        )
+        # another client: the old client's contact goes with it
+        moved = tasks.update_task(
+            s, team.manager, task.id, version=task.version, changes={"client_id": other}
+        )
+        assert (moved.client_id, moved.contact_id) == (other, None)
+        with pytest.raises(Invalid) as exc:  # a contact of another client
+            tasks.update_task(
+                s, team.manager, task.id, version=moved.version, changes={"contact_id": ivan}
+            )
+        assert "contact" in exc.value.errors
+        olga_task = tasks.update_task(
+            s, team.manager, task.id, version=moved.version, changes={"contact_id": olga}
+        )
+        assert olga_task.contact_id == olga
+        with pytest.raises(Invalid) as exc:  # a contact without a client
+            tasks.update_task(
+                s,
+                team.manager,
+                task.id,
+                version=olga_task.version,
+                changes={"client_id": None, "contact_id": olga},
+            )
+        assert "client" in exc.value.errors
+        none = tasks.update_task(
+            s, team.manager, task.id, version=olga_task.version, changes={"client_id": None}
+        )
+        assert (none.client_id, none.contact_id) == (None, None)
+        # a rep cannot move a task onto a client that is not theirs
+        own = tasks.add_task(s, team.rep, title="own", due_at=_at(date(2026, 12, 1), 9))
+        with pytest.raises(Forbidden):
+            tasks.update_task(
+                s, team.rep, own.id, version=own.version, changes={"client_id": team.client["sue"]}
+            )
+
+
 def test_cancelling_keeps_the_record_with_its_reason(db, team):
     with db.write() as s:
         plain = tasks.add_task(s, team.rep, title="plain", due_at=_at(date(2026, 12, 1), 9))

@@ -401,7 +401,8 @@ def test_a_task_is_rescheduled(crm: tuple[str, dict[str, int]], tmp_path: Path):
         await settle(pilot)
         form = app.screen
         assert isinstance(form, TaskForm)
-        assert form.query_one(ClientPicker).disabled  # the client stays as planned
+        assert form.query_one(ClientPicker).client_id == ids[ROMASHKA]
+        assert form.query_one("#contact", Select).value == ids["sidorov"]
         await type_into(pilot, form.query_one("#when", Input), "2026-12-03 16:00")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -414,6 +415,39 @@ def test_a_task_is_rescheduled(crm: tuple[str, dict[str, int]], tmp_path: Path):
     run(db_url, scenario, tmp_path)
     task = with_db(db_url, lambda s, a: tasks.get_task(s, a, ids["call"]))
     assert (task.due_at, task.version) == (at(3, 16), 2)
+    assert (task.client_id, task.contact_id) == (ids[ROMASHKA], ids["sidorov"])
+
+
+def test_a_task_moves_to_another_client(crm: tuple[str, dict[str, int]], tmp_path: Path):
+    db_url, ids = crm
+
+    async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
+        planner = await open_planner(app, pilot)
+        await to_task(pilot, planner, "Call back")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, TaskForm)
+        picker = form.query_one(ClientPicker)
+        picker.focus()
+        picker.input.value = ""
+        await pilot.press(*"Acme")
+        await settle(pilot, wait=0.25)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert picker.client_id == ids[ACME]
+        # the old client's contact person is gone from the list; Acme's is offered
+        select = form.query_one("#contact", Select)
+        assert select.selection is None
+        await pilot.press("enter", "down", "enter")
+        assert select.value == ids["smith"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is planner
+
+    run(db_url, scenario, tmp_path)
+    task = with_db(db_url, lambda s, a: tasks.get_task(s, a, ids["call"]))
+    assert (task.client_id, task.contact_id, task.version) == (ids[ACME], ids["smith"], 2)
 
 
 def test_one_occurrence_of_a_series_is_moved(crm: tuple[str, dict[str, int]], tmp_path: Path):

@@ -521,6 +521,7 @@ class PlannerScreen(CrmScreen[None]):
         Binding("w", "view('week')", N_("Week"), show=False, id="planner.week"),
         Binding("m", "view('month')", N_("Month"), show=False, id="planner.month"),
         Binding("u", "who", N_("Whose"), id="planner.who"),
+        Binding("P", "team_plan", N_("Team"), id="planner.team_plan"),
         Binding("left", "move(-1)", N_("Previous day"), show=False, id="planner.previous_day"),
         Binding("right", "move(1)", N_("Next day"), show=False, id="planner.next_day"),
         Binding("up", "move(-7)", N_("Week before"), show=False, id="planner.up"),
@@ -898,11 +899,15 @@ class PlannerScreen(CrmScreen[None]):
             return self.app.screen_stack[0] is not self and self.is_current
         if action == "reassign":
             return self.actor_role != REP
-        if action == "who":
+        if action in ("who", "team_plan"):
+            # a rep's own plan stays on the app's P, out of the footer
             return self.actor_role != REP
         if action in ("complete", "edit", "cancel_task", "open_client", "reassign"):
             return None if month else True
         return True
+
+    def action_team_plan(self) -> None:
+        self.app.run_action("team_plan")
 
     def go_to(self, day: date) -> None:
         """Show ``day`` (in the view shown); read again when it is out of what is read."""

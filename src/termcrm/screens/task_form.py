@@ -10,7 +10,8 @@ themselves); notes.
 
 Editing a repeating task asks whether the change is for this occurrence only (it
 becomes a task of its own: ``tasks.move_task(only_this=True)``) or for the whole
-series (``tasks.update_task``). The client and the contact of a task stay as planned.
+series (``tasks.update_task``). Choosing another client drops the contact person of the
+old one; clearing the client leaves the task without one.
 """
 
 from __future__ import annotations
@@ -166,13 +167,10 @@ class TaskForm(TaskDialog[TaskOut | None]):
                     placeholder=_("Type a client's name… (or none)"),
                     id="client",
                 )
-                picker.disabled = self.editing
                 yield self.row(_("Client"), picker, slot="client")
                 yield self.row(
                     _("Contact"),
-                    Select[int](
-                        [], prompt=_("(none)"), compact=True, id="contact", disabled=self.editing
-                    ),
+                    Select[int]([], prompt=_("(none)"), compact=True, id="contact"),
                     slot="contact",
                 )
                 yield self.row(
@@ -445,7 +443,7 @@ class TaskForm(TaskDialog[TaskOut | None]):
         values["notes"] = self.query_one("#notes", Input).value
         picker = self.query_one(ClientPicker)
         values["client_id"] = picker.client_id
-        if not self.editing and picker.client_id is None and picker.value.strip():
+        if picker.client_id is None and picker.value.strip():
             self.set_error("client", _("Choose a client from the list, or leave it empty."))
             ok = False
         contact = self.query_one("#contact", Select).selection
@@ -532,6 +530,12 @@ class TaskForm(TaskDialog[TaskOut | None]):
             del changes["title"]
         if "repeat" in changes:
             changes["tz"] = i18n.zone().key
+        # the contact list loads after the form opens: the contact counts as changed
+        # only when the person chose another one (or another client)
+        if values["client_id"] != task.client_id:
+            changes.update(client_id=values["client_id"], contact_id=values["contact_id"])
+        elif self._values_now()["contact"] != self.original.get("contact"):
+            changes["contact_id"] = values["contact_id"]
         return changes
 
     def _save_edit(self, changes: dict[str, Any], choice: str) -> None:

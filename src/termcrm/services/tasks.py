@@ -309,8 +309,9 @@ def update_task(
     s: Session, actor: Actor, task_id: int, *, version: int, changes: Mapping[str, Any]
 ) -> TaskOut:
     """Edit an open task: title, kind, notes, due_at, assignee_id, duration_min,
-    remind_before_min, repeat (with tz). Moving a series' due time moves the series:
-    its rule is expanded from the new time on."""
+    remind_before_min, repeat (with tz), client_id, contact_id, deal_id. Moving a series'
+    due time moves the series: its rule is expanded from the new time on. Another client
+    drops the contact and the deal of the old one unless new ones are given."""
     row = _row(s, actor, task_id)
     check_version(s, "task", task_id, version, row.version)
     _require_open(row)
@@ -324,6 +325,9 @@ def update_task(
         "remind_before_min",
         "repeat",
         "tz",
+        "client_id",
+        "contact_id",
+        "deal_id",
     }
     unknown = sorted(set(changes) - known)
     if unknown:
@@ -373,8 +377,11 @@ def update_task(
                 errors.update(exc.errors)
         else:
             values.update(rrule="", series_tz="", series_start=None)
+    errors.update(_link_values(row, changes, values))
     if errors:
         raise Invalid(errors)
+    if "client_id" in values and values["client_id"] is not None:
+        check_links(s, actor, values["client_id"], values["contact_id"], values["deal_id"])
     if "assignee_id" in values and values["assignee_id"] != row.assignee_id:
         check_user_in_reach(s, actor, values["assignee_id"], N_("assignee"))
     current = {k: getattr(row, k) for k in values}
@@ -390,9 +397,24 @@ def update_task(
         base_version=version,
         values={k: v for k, v in values.items() if k in audit_changes},
         audit_changes=audit_changes,
-        client_id=row.client_id,
+        client_id=values.get("client_id", row.client_id),
     )
     return get_task(s, actor, task_id)
+
+
+def _link_values(row: Any, changes: Mapping[str, Any], values: dict[str, Any]) -> dict[str, str]:
+    """The client, contact and deal an edit gives a task, put in ``values`` as a whole
+    (they are checked together); the errors found."""
+    if not {"client_id", "contact_id", "deal_id"} & set(changes):
+        return {}
+    client = changes.get("client_id", row.client_id)
+    moved = client != row.client_id
+    values["client_id"] = client
+    values["contact_id"] = changes.get("contact_id", None if moved else row.contact_id)
+    values["deal_id"] = changes.get("deal_id", None if moved else row.deal_id)
+    if client is None and (values["contact_id"] is not None or values["deal_id"] is not None):
+        return {"client": _("a task about a contact or a deal names its client too")}
+    return {}
 
 
 def move_task(
