@@ -201,6 +201,34 @@ def test_a_manager_sees_a_reps_agenda_of_their_department(managed: Team) -> None
     assert "managers see the planners" in cli("today", "--user", "sue", code=1)
 
 
+def test_a_manager_exports_a_reps_planner(managed: Team, tmp_path: Path) -> None:
+    import icalendar
+
+    cli = managed.cli
+    d = DAY.isoformat()
+    cli("task", "add", "Rita's call", "--due", f"{d} 11:00", "--assignee", "rita")
+    cli("task", "add", "My own call", "--due", f"{d} 12:00")
+    out = tmp_path / "rita.ics"
+    said = cli("planner", "export", "--ics", str(out), "--user", "rita")
+    assert "Exported 1 tasks" in said
+    calendar = icalendar.Calendar.from_ical(out.read_bytes())
+    titles = [str(e["summary"]) for e in calendar.walk("VEVENT")]
+    assert titles == ["Rita's call"] and "Rita Rep" in str(calendar["x-wr-calname"])
+    refused = cli("planner", "export", "--ics", str(tmp_path / "sue.ics"), "--user", "sue", code=1)
+    assert "managers see the planners" in refused
+    assert not (tmp_path / "sue.ics").exists()
+
+
+def test_a_birthday_reminder_is_set_from_the_shell(team: Team) -> None:
+    cli = team.cli
+    cli("contact", "edit", str(team.contact), "--remind-days", "7")
+    shown = cli.json("contact", "show", str(team.contact), "-f", "json")
+    assert isinstance(shown, dict) and shown["contact"]["birthday_remind_days"] == 7
+    assert "7 days before" in cli("contact", "show", str(team.contact))
+    refused = cli.said("contact", "edit", str(team.contact), "--remind-days", "45", code=1)
+    assert "remind from 0 to 30 days before" in refused
+
+
 # -- tasks
 
 

@@ -126,7 +126,9 @@ def messages(app: TermCrmApp) -> list[tuple[str, str, str]]:
 def test_the_top_bar_counts_overdue_tasks_and_follows_writes(world: World) -> None:
     async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
         assert app.overdue == 2
-        assert "⚠ 2 overdue" in top_bar(app)
+        # 80 columns: the name "termcrm" gives way to the count and the user's name
+        assert "⚠ 2 overdue" in top_bar(app) and "admin" in top_bar(app)
+        assert "termcrm" not in top_bar(app) and "5 Trash" in top_bar(app)
 
         # done through the app's services path: the count follows at once
         def complete(s: Any, a: Any) -> Any:
@@ -145,6 +147,7 @@ def test_the_top_bar_counts_overdue_tasks_and_follows_writes(world: World) -> No
         assert app.overdue == 0
         assert "overdue" not in top_bar(app)
         assert "admin" in top_bar(app)  # who is working, on the right
+        assert "termcrm" in top_bar(app)
 
     run(world, scenario)
 

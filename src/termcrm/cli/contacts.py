@@ -38,8 +38,11 @@ def _data(
     notes: str | None,
     phones: list[str] | None,
     emails: list[str] | None,
+    remind_days: int | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
+    if remind_days is not None:
+        data["birthday_remind_days"] = remind_days
     for key, value in (
         ("full_name", name),
         ("position", position),
@@ -59,6 +62,10 @@ def _data(
 NameOpt = Annotated[str | None, typer.Option("--name", help="full name")]
 PositionOpt = Annotated[str | None, typer.Option(help="job title")]
 BirthdayOpt = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
+RemindOpt = Annotated[
+    int | None,
+    typer.Option("--remind-days", help="remind of the birthday this many days before (0-30)"),
+]
 CharacterOpt = Annotated[str | None, typer.Option(help="character notes: how to deal with them")]
 NotesOpt = Annotated[str | None, typer.Option()]
 PhoneOpt = Annotated[list[str] | None, typer.Option("--phone", help="repeat for several")]
@@ -73,6 +80,7 @@ def add(
     name: NameOpt = None,
     position: PositionOpt = None,
     birthday: BirthdayOpt = None,
+    remind_days: RemindOpt = None,
     character: CharacterOpt = None,
     notes: NotesOpt = None,
     phone: PhoneOpt = None,
@@ -85,7 +93,10 @@ def add(
     actor = rt.actor
     with rt.write() as s:
         c = contacts.create_contact(
-            s, actor, client, _data(name, position, birthday, character, notes, phone, email)
+            s,
+            actor,
+            client,
+            _data(name, position, birthday, character, notes, phone, email, remind_days),
         )
     say(f"Added contact {c.id}: {c.full_name} at {c.client}")
 
@@ -99,6 +110,7 @@ def edit(
     name: NameOpt = None,
     position: PositionOpt = None,
     birthday: BirthdayOpt = None,
+    remind_days: RemindOpt = None,
     character: CharacterOpt = None,
     notes: NotesOpt = None,
     phone: Annotated[list[str] | None, typer.Option("--phone", help="replaces all phones")] = None,
@@ -109,7 +121,7 @@ def edit(
 
     rt = runtime(ctx)
     actor = rt.actor
-    data = _data(name, position, birthday, character, notes, phone, email)
+    data = _data(name, position, birthday, character, notes, phone, email, remind_days)
     if not data:
         raise typer.BadParameter("give at least one field to change")
     with rt.write() as s:
@@ -171,6 +183,12 @@ def show(
             ("Phones", [p.raw for p in c.phones]),
             ("Emails", [e.address for e in c.emails]),
             ("Birthday", c.birthday),
+            (
+                "Reminder",
+                f"{c.birthday_remind_days} days before"
+                if c.birthday and c.birthday_remind_days
+                else "",
+            ),
             ("Character", c.character_notes),
             ("Notes", c.notes),
         ],

@@ -59,11 +59,17 @@ def export(
     no_dates: Annotated[
         bool, typer.Option("--no-dates", help="leave out birthdays and company dates")
     ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="a rep's planner by login (managers: their department's)"),
+    ] = None,
 ) -> None:
     """Write your tasks (events with their length, reminder and repeat rule) and the
-    significant dates of your clients (yearly all-day events) to an .ics file."""
+    significant dates of your clients (yearly all-day events) to an .ics file; with
+    --user, a rep's."""
     from termcrm.cli.parse import day_bound
     from termcrm.exchange.planner_calendar import export_planner
+    from termcrm.services import org
 
     rt = runtime(ctx)
     actor = rt.actor
@@ -71,6 +77,7 @@ def export(
     started = time.monotonic()
     out = None if str(ics) == "-" else ics
     with rt.read() as s:
+        person = org.get_user(s, user) if user and user != actor.login else None
         done = export_planner(
             s,
             actor,
@@ -80,6 +87,7 @@ def export(
             until=day_bound(until, tz, "--to", end=True),
             include_closed=everything,
             with_dates=not no_dates,
+            user=person,
         )
     err_console.print(
         f"Exported {done.tasks:,} tasks and {done.dates:,} significant dates"

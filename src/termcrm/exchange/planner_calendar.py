@@ -35,12 +35,12 @@ from sqlalchemy.orm import Session
 from termcrm.exchange.calendars import PRODID, _categories
 from termcrm.exchange.errors import FileRefused
 from termcrm.i18n import _
-from termcrm.services import recurrence, significant_dates, task_links, tasks
+from termcrm.services import planner, recurrence, significant_dates, task_links, tasks
 from termcrm.services.actor import Actor
 from termcrm.services.errors import CrmError
 
 if TYPE_CHECKING:
-    from termcrm.services.dto import TaskOut
+    from termcrm.services.dto import TaskOut, UserOut
     from termcrm.services.schema import Database
     from termcrm.services.significant_dates import Occasion
 
@@ -100,14 +100,17 @@ def planner_tasks(
     since: datetime | None = None,
     until: datetime | None = None,
     include_closed: bool = False,
+    user_id: int | None = None,
 ) -> list[TaskOut]:
-    """The actor's tasks due in [since, until): open ones, or every status; and the
-    repeating tasks whose current occurrence comes before ``since`` (they go on)."""
+    """The tasks of ``user_id`` (default the actor) due in [since, until): open ones, or
+    every status; and the repeating tasks whose current occurrence comes before
+    ``since`` (they go on)."""
+    whose = actor.id if user_id is None else user_id
     status = None if include_closed else "open"
-    flt = tasks.TaskFilter(assignee_id=actor.id, status=status, due_after=since, due_before=until)
+    flt = tasks.TaskFilter(assignee_id=whose, status=status, due_after=since, due_before=until)
     found = {t.id: t for t in _all_tasks(s, actor, flt)}
     if since is not None:
-        earlier = tasks.TaskFilter(assignee_id=actor.id, status="open", due_before=since)
+        earlier = tasks.TaskFilter(assignee_id=whose, status="open", due_before=since)
         found.update((t.id, t) for t in _all_tasks(s, actor, earlier) if t.repeating)
     return sorted(found.values(), key=lambda t: (t.due_at, t.id))
 
@@ -190,12 +193,16 @@ def _leap_year_before(year: int) -> int:
     return year
 
 
-def planner_dates(s: Session, actor: Actor, today: date) -> tuple[int, list[Occasion]]:
-    """Every significant date of the actor's clients, once: as it falls in a leap year
-    (so 29 February is itself), with that year (which gives the dates' own years)."""
+def planner_dates(
+    s: Session, actor: Actor, today: date, user_id: int | None = None
+) -> tuple[int, list[Occasion]]:
+    """Every significant date of the clients of ``user_id`` (default the actor), once:
+    as it falls in a leap year (so 29 February is itself), with that year (which gives
+    the dates' own years)."""
     year = _leap_year_from(today.year)
+    whose = actor.id if user_id is None else user_id
     found = significant_dates.occasions(
-        s, actor, date(year, 1, 1), date(year, 12, 31), owner_id=actor.id
+        s, actor, date(year, 1, 1), date(year, 12, 31), owner_id=whose
     )
     return year, found
 
@@ -255,29 +262,37 @@ def export_planner(
     include_closed: bool = False,
     with_dates: bool = True,
     now: datetime | None = None,
+    user: UserOut | None = None,
 ) -> PlannerExport:
-    """Write the actor's tasks (and the significant dates of their clients) to ``out``
-    (None: stdout) as one VCALENDAR. The file appears whole or not at all."""
+    """Write the tasks of ``user`` (default the actor, who must be allowed to see that
+    user's planner) and the significant dates of their clients to ``out`` (None:
+    stdout) as one VCALENDAR. The file appears whole or not at all."""
     from icalendar import Calendar
 
     from termcrm.exchange.sinks import _Output
 
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     today = stamp.astimezone(tz).date()
-    found = planner_tasks(s, actor, since=since, until=until, include_closed=include_closed)
+    user_id = None if user is None else user.id
+    if user_id is not None:
+        planner.check_planner_reach(s, actor, user_id)
+    found = planner_tasks(
+        s, actor, since=since, until=until, include_closed=include_closed, user_id=user_id
+    )
     created = task_links.created_times(s, [t.id for t in found])
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"termcrm: {actor.full_name or actor.login}")
+    whose = user or actor
+    calendar.add("x-wr-calname", f"termcrm: {whose.full_name or whose.login}")
     calendar.add("x-wr-timezone", tz.key)
     for task in found:
         calendar.add_component(task_event(task, created.get(task.id), tz, stamp))
     occasions: list[Occasion] = []
     if with_dates:
-        seen_in, occasions = planner_dates(s, actor, today)
+        seen_in, occasions = planner_dates(s, actor, today, user_id)
         for occasion in occasions:
             calendar.add_component(date_event(occasion, seen_in, today, stamp))
     if hasattr(calendar, "add_missing_timezones"):  # icalendar 6.1 and later

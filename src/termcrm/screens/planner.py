@@ -513,7 +513,7 @@ class PlannerScreen(CrmScreen[None]):
         Binding("n", "plan", N_("Plan"), id="planner.plan"),
         Binding("space,D", "complete", N_("Done"), key_display="␣", id="planner.complete"),
         Binding("e", "edit", N_("Edit"), id="planner.edit"),
-        Binding("x", "cancel_task", N_("Cancel"), id="planner.cancel"),
+        Binding("x", "cancel_task", N_("Cancel"), show=False, id="planner.cancel"),
         Binding("o", "open_client", N_("Client"), id="planner.client"),
         Binding("a", "reassign", N_("Reassign"), show=False, id="planner.reassign"),
         Binding("t", "today", N_("Today"), id="planner.today"),

@@ -131,14 +131,15 @@ def _scope(s: Session, actor: Actor, who: Who) -> list[sa.ColumnElement[bool]]:
     if who.scope == "user":
         if who.user_id is None:
             raise Invalid({"user": _("name the user")})
-        _check_planner_reach(s, actor, who.user_id)
+        check_planner_reach(s, actor, who.user_id)
         return [t.assignee_id == who.user_id]
     if who.scope == "team":
         return [visible_users(actor, t.assignee_id)]
     raise Invalid({"scope": _("must be one of {choices}").format(choices="mine, user, team")})
 
 
-def _check_planner_reach(s: Session, actor: Actor, user_id: int) -> None:
+def check_planner_reach(s: Session, actor: Actor, user_id: int) -> None:
+    """Refuse, saying why, to show ``user_id``'s planner to an actor who may not see it."""
     if actor.sees_all or user_id == actor.id:
         return
     seen = s.execute(sa.select(sa.literal(1)).where(visible_users(actor, sa.literal(user_id))))

@@ -48,14 +48,24 @@ class TopBar(Widget):
         self.who = sub_title.split(" · ")[0] if sub_title else _("connecting…")
 
     def render(self) -> Text:
-        line = Text(" termcrm ", style="bold reverse")
-        for key, section, name in SECTIONS:
-            style = "bold reverse" if section == self.section else ""
-            line.append(" ")
-            line.append(f" {key} ", style=style or "bold")
-            line.append(f"{_(name)} ", style=style)
-        room = self.size.width - line.cell_len - 1  # at least one space between
-        right = self._right(room)
+        """The sections, then on the right the overdue count and who is working. When
+        that does not fit (80 columns, long section names), the name "termcrm" goes
+        first, then the names of the sections not shown, from the last (their keys
+        stay)."""
+        style = self.get_component_rich_style("top-bar--overdue", partial=True)
+        who = self.who or _("connecting…")
+        whole = right_side(who, self.overdue, self.size.width, style).cell_len
+        # the layouts tried: with the name "termcrm", without it, then with fewer and
+        # fewer names of the sections not shown (from the last one)
+        others = [section for _key, section, _name in SECTIONS if section != self.section]
+        layouts = [(True, set(others)), (False, set(others))]
+        layouts += [(False, set(others[:n])) for n in range(len(others) - 1, -1, -1)]
+        for brand, named in layouts:
+            line = self._sections(brand, named)
+            room = self.size.width - line.cell_len - 1  # at least one space between
+            if whole <= room:
+                break
+        right = right_side(who, self.overdue, room, style)
         if right:
             edge = 1 if right.cell_len < room else 0  # a space at the edge, if it fits
             line.append(" " * (self.size.width - line.cell_len - right.cell_len - edge))
@@ -63,9 +73,15 @@ class TopBar(Widget):
         line.truncate(self.size.width)
         return line
 
-    def _right(self, room: int) -> Text:
-        style = self.get_component_rich_style("top-bar--overdue", partial=True)
-        return right_side(self.who or _("connecting…"), self.overdue, room, style)
+    def _sections(self, brand: bool, named: set[str]) -> Text:
+        line = Text(" termcrm ", style="bold reverse") if brand else Text("")
+        for key, section, name in SECTIONS:
+            style = "bold reverse" if section == self.section else ""
+            line.append(" ")
+            line.append(f" {key} ", style=style or "bold")
+            if section in named or section == self.section:
+                line.append(f"{_(name)} ", style=style)
+        return line
 
 
 def right_side(who: str, overdue: int, room: int, alarm: Style | str = "") -> Text:
