@@ -226,7 +226,7 @@ def test_a_birthday_reminder_is_set_from_the_shell(team: Team) -> None:
     assert isinstance(shown, dict) and shown["contact"]["birthday_remind_days"] == 7
     assert "7 days before" in cli("contact", "show", str(team.contact))
     refused = cli.said("contact", "edit", str(team.contact), "--remind-days", "45", code=1)
-    assert "remind from 0 to 30 days before" in refused
+    assert "--remind-days: remind from 0 to 30 days before" in refused
 
 
 # -- tasks

@@ -150,6 +150,7 @@ OPTION_NAMES = {
     "character_notes": "--character",
     "due_at": "--due",
     "occurred_at": "--when",
+    "birthday_remind_days": "--remind-days",
 }
 
 
