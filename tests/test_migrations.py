@@ -45,7 +45,12 @@ SEARCH_TABLES = {
     "client_fts_docsize",
     "client_fts_idx",
 }
-SEARCH_INDEXES = {"ix_client_search_trgm", "ix_client_name_key_prefix", "ix_contact_birthday_day"}
+SEARCH_INDEXES = {
+    "ix_client_search_trgm",
+    "ix_client_name_key_prefix",
+    "ix_contact_birthday_day",
+    "ix_contact_owner_birthday",
+}
 
 
 def _libpq(url: str) -> str:
@@ -244,6 +249,33 @@ def test_the_migrated_schema_matches_the_tables(fresh_db: Database):
         return False
 
     assert [d for d in diffs if not ours(d)] == []
+
+
+def _triggers(db: Database) -> set[str]:
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            ).scalars()
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).scalars()
+        return set(rows)
+
+
+def test_the_owner_copies_triggers_are_there_at_the_head(fresh_db: Database):
+    """A migration recreating client, contact or significant_date would lose them."""
+    from termcrm.store import owners
+
+    db = fresh_db
+    migrate.upgrade(db)
+    wanted = set(owners.trigger_names(db.engine.dialect.name))
+    assert wanted <= _triggers(db)
+    migrate.downgrade(db, "0005")
+    assert not wanted & _triggers(db)
+    migrate.upgrade(db)
+    assert wanted <= _triggers(db)
 
 
 def test_the_head_read_from_the_scripts_is_alembics_head():

@@ -1,5 +1,5 @@
 """The planner's faster ways give the same answers as the plain ones (bench/bench_planner.py
-measures them): significant dates found from the owner's clients or from the days, a
+measures them): significant dates found by their copy of the client's owner, a
 series expanded from its current occurrence, counts that leave out a trashed client's
 tasks without reading the client of every task."""
 
@@ -15,9 +15,7 @@ from termcrm.services import clients, contacts, org, planner, recurrence, signif
 from termcrm.services.actor import Actor
 from termcrm.services.dto import TaskOut
 from termcrm.services.planner import Who
-from termcrm.store.dates import month_day
 from termcrm.store.engine import Database
-from termcrm.store.tables import Contact, SignificantDate, table
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -31,7 +29,7 @@ def _occasions(
     return [(o.on, o.kind, o.title) for o in found]
 
 
-def test_dates_found_from_the_owners_clients_or_from_the_days_are_the_same(
+def test_a_reps_dates_are_found_by_the_owner_copied_onto_them(
     db: Database, admin: Actor
 ) -> None:
     with db.write() as s:
@@ -64,16 +62,6 @@ def test_dates_found_from_the_owners_clients_or_from_the_days_are_the_same(
         trashed = theirs[0]
         clients.delete_client(s, admin, trashed)
     first, last = date(2026, 12, 1), date(2026, 12, 31)
-    md = month_day(table(Contact).c.birthday)
-    days = [md.between(1201, 1231), table(Contact).c.birthday.is_not(None)]
-    company = [table(SignificantDate).c.month_day.between(1201, 1231)]
-    with db.read() as s:
-        # one client against a dozen birthdays of those days: from the client
-        assert significant_dates._owner_first(s, table(Contact), days, few.id)
-        assert significant_dates._owner_first(s, table(SignificantDate), company, few.id)
-        # a dozen clients against about as many birthdays: from the days
-        assert not significant_dates._owner_first(s, table(Contact), days, many.id)
-        assert not significant_dates._owner_first(s, table(SignificantDate), company, many.id)
     assert _occasions(db, few, first, last, few.id) == [
         (date(2026, 12, 3), "birthday", "Anna"),
         (date(2026, 12, 5), "foundation", "Founded"),

@@ -408,55 +408,17 @@ def _by_day(
     month-and-day index, of live clients the actor may see (and of ``owner_id``'s), with
     the client's name as ``client_name``.
 
-    With one owner there are two ways to go, and SQLite, which keeps no statistics,
-    would always take the first one: from the owner's clients (ix_client_owner_name) to
-    their rows, or from the days' rows (the month-and-day index, which holds client_id)
-    to their clients. The cost of each is about the number of rows it starts from: a
-    rep's clients (some 50,000 on a million-client base) or everyone's dates of those
-    days (some 3,000 birthdays a day on that base, 90,000 a month). Two capped counts,
-    read from those indexes alone, pick the smaller; a client's rows are read once
-    the client passed, so the way by days reads only the owner's rows."""
+    With one owner, the rows' own copy of their client's owner (store/owners.py) leads
+    to the owner's index entries of those days alone; the client is still read, for its
+    name and to leave out a trashed one."""
     client = client_t.c
     scope: list[sa.ColumnElement[bool]] = [client.deleted_at.is_(None), visible_clients(actor)]
     if owner_id is not None:
-        scope.append(client.owner_id == owner_id)
+        scope.append(source.c.owner_id == owner_id)
     named = select.add_columns(client.name.label("client_name")).select_from(
         source.join(client_t, client.id == source.c.client_id)
     )
-    if owner_id is None or _owner_first(s, source, on_days, owner_id):
-        return s.execute(named.where(*on_days, *scope)).all()
-    # by days: the client is checked in a subquery the join order cannot start from
-    c2 = client_t.alias("owner_client")
-    mine = sa.exists().where(
-        c2.c.id == source.c.client_id,
-        c2.c.deleted_at.is_(None),
-        visible_clients(actor, c2),
-        c2.c.owner_id == owner_id,
-    )
-    return s.execute(named.where(*on_days, mine)).all()
-
-
-BY_DAY_PROBE = 20_000  # at most this many index entries counted to choose the way
-
-
-def _owner_first(
-    s: Session, source: sa.Table, on_days: list[sa.ColumnElement[bool]], owner_id: int
-) -> bool:
-    """Whether the owner's clients are fewer than half the rows of the days (from each a
-    client's rows are read by index; from a day's row, one client row)."""
-    client = client_t.c
-    on_those_days = sa.select(sa.literal(1)).select_from(source).where(*on_days)
-    days = _capped_count(s, on_those_days, BY_DAY_PROBE)
-    clients = sa.select(sa.literal(1)).where(
-        client.owner_id == owner_id, client.deleted_at.is_(None)
-    )
-    return _capped_count(s, clients, days // 2 + 1) * 2 < days
-
-
-def _capped_count(s: Session, query: sa.Select[Any], cap: int) -> int:
-    return int(
-        s.execute(sa.select(sa.func.count()).select_from(query.limit(cap).subquery())).scalar_one()
-    )
+    return s.execute(named.where(*on_days, *scope)).all()
 
 
 def reminders(

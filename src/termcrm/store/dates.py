@@ -45,12 +45,16 @@ def birthday_index_sql(dialect: str) -> str:
     Besides being smaller, the index then answers for the contact's liveness, so a
     lookup by day checks the client (``client_id`` is in the index) before it reads
     any contact row."""
-    column: sa.ColumnClause[Any] = sa.column("birthday")
-    expr = str(month_day(column).compile(dialect=_dialect(dialect)))
     return (
-        f"CREATE INDEX {BIRTHDAY_INDEX} ON contact ({expr}, client_id) "
-        "WHERE birthday IS NOT NULL AND deleted_at IS NULL"
+        f"CREATE INDEX {BIRTHDAY_INDEX} ON contact ({month_day_sql(dialect, 'birthday')}, "
+        "client_id) WHERE birthday IS NOT NULL AND deleted_at IS NULL"
     )
+
+
+def month_day_sql(dialect: str, column_name: str) -> str:
+    """``month_day`` of a column as the dialect spells it, for an index's DDL."""
+    column: sa.ColumnClause[Any] = sa.column(column_name)
+    return str(month_day(column).compile(dialect=_dialect(dialect)))
 
 
 def _dialect(name: str) -> sa.engine.Dialect:

@@ -553,6 +553,7 @@ class Generator:
             for row, phones, cemails in p.contacts:
                 row["id"] = next(contact_ids)
                 row["client_id"] = cid
+                row["owner_id"] = p.row["owner_id"]  # as the triggers would (store/owners.py)
                 p.contact_ids.append(row["id"])
                 out["contact"].append(row)
                 names.append(row["full_name"])
@@ -696,6 +697,7 @@ class Generator:
                     "updated_at": p.row["created_at"],
                     "deleted_at": None,
                     "client_id": p.row["id"],
+                    "owner_id": p.row["owner_id"],
                     "contact_id": None,
                     "kind": kind,
                     "title": title,

@@ -115,6 +115,15 @@ class SignificantDate(Editable, table=True):
             sqlite_where=sa.text("deleted_at IS NULL"),
             postgresql_where=sa.text("deleted_at IS NULL"),
         ),
+        # a rep's live dates by month and day (owner_id: store/owners.py)
+        sa.Index(
+            "ix_significant_date_owner_day",
+            "owner_id",
+            "month_day",
+            "client_id",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
     )
 
     client_id: int = Field(foreign_key="client.id", index=True)
@@ -126,3 +135,5 @@ class SignificantDate(Editable, table=True):
     month_day: int  # month * 100 + day, what the agenda looks up
     year: int | None = Field(default=None)  # the first one, when known: "25 years"
     remind_days: int = Field(default=3)
+    # the client's owner, kept by triggers (store/owners.py): a rep's dates by day
+    owner_id: int | None = Field(default=None)

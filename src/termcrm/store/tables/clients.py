@@ -85,6 +85,8 @@ class Contact(Editable, table=True):
     birthday: date | None = Field(default=None)
     # the birthday reminder comes this many days before (0: on the day)
     birthday_remind_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    # the client's owner, kept by triggers (store/owners.py): a rep's birthdays by day
+    owner_id: int | None = Field(default=None)
     character_notes: str = Field(default="", sa_type=sa.Text)
     notes: str = Field(default="", sa_type=sa.Text)
 
