@@ -327,6 +327,20 @@ def test_the_plan_is_read_again_when_coming_back(company: Org) -> None:
     run(company, "ivanova", scenario)
 
 
+def test_the_planner_footer_offers_the_team_plan_to_a_manager(company: Org) -> None:
+    async def scenario(app: TermCrmApp, pilot: Pilot[None]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+        shown = app.screen.active_bindings.items()
+        keys = {k for k, b in shown if b.binding.show and b.enabled}
+        assert "P" in keys
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, TeamPlanScreen)
+
+    run(company, "ivanova", scenario)
+
+
 # -- the periods, without the screen ----------------------------------------------------------
 
 

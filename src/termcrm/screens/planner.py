@@ -906,8 +906,8 @@ class PlannerScreen(CrmScreen[None]):
             return None if month else True
         return True
 
-    def action_team_plan(self) -> None:
-        self.app.run_action("team_plan")
+    async def action_team_plan(self) -> None:
+        await self.app.run_action("team_plan")
 
     def go_to(self, day: date) -> None:
         """Show ``day`` (in the view shown); read again when it is out of what is read."""

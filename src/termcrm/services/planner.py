@@ -507,7 +507,9 @@ def _by_department(
     for d, tally in totals.items():
         parent = parents.get(d)
         within = parent if parent in totals else None
-        rows.append(PlanRow(d, names.get(d, ""), names.get(d, ""), *tally, within=within))
+        name = names.get(d, "")
+        planned, done, late, overdue, cancelled = tally
+        rows.append(PlanRow(d, name, name, planned, done, late, overdue, cancelled, within))
     return sorted(rows, key=lambda r: r.name)
 
 
