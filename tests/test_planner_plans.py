@@ -29,9 +29,7 @@ def _occasions(
     return [(o.on, o.kind, o.title) for o in found]
 
 
-def test_a_reps_dates_are_found_by_the_owner_copied_onto_them(
-    db: Database, admin: Actor
-) -> None:
+def test_a_reps_dates_are_found_by_the_owner_copied_onto_them(db: Database, admin: Actor) -> None:
     with db.write() as s:
         org.add_department(s, admin, "Sales")
         for login in ("few", "many"):
