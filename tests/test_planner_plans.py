@@ -6,6 +6,7 @@ tasks without reading the client of every task."""
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,6 +78,61 @@ def test_a_reps_dates_are_found_by_the_owner_copied_onto_them(db: Database, admi
     assert len(_occasions(db, admin, first, last, None)) == 3 + len(expected)
     # a rep asking for another rep's dates gets none of them (the access rule)
     assert _occasions(db, few, first, last, many.id) == []
+    # the month's counts, read from the owner's index entries alone, are the same days
+    for actor, owner in ((few, few.id), (many, many.id), (admin, many.id), (few, many.id)):
+        with db.read() as s:
+            counted = significant_dates.day_counts(s, actor, first, last, owner_id=owner)
+        assert counted == Counter(
+            on for on, _kind, _title in _occasions(db, actor, first, last, owner)
+        )
+
+
+def test_day_counts_of_29_february_and_across_the_year_end(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        org.add_department(s, admin, "Sales")
+        org.add_user(s, admin, "rep", role="rep", department="Sales")
+        rep = org.actor_by_login(s, "rep")
+        cid = clients.create_client(s, admin, {"name": "Leap", "owner_id": rep.id}).id
+        for name, born in (("Leap", "1988-02-29"), ("Eve", "1990-12-31"), ("Jan", "1991-01-01")):
+            contacts.create_contact(s, rep, cid, {"full_name": name, "birthday": born})
+        significant_dates.add_date(
+            s, rep, client_id=cid, kind="contract", title="Signed", month=2, day=29, year=2020
+        )
+    spans = [
+        (date(2027, 2, 1), date(2027, 2, 28)),  # a common year: 29 Feb on the 28th
+        (date(2028, 2, 1), date(2028, 2, 29)),
+        (date(2026, 12, 20), date(2027, 1, 10)),
+    ]
+    for first, last in spans:
+        with db.read() as s:
+            counted = significant_dates.day_counts(s, rep, first, last, owner_id=rep.id)
+        assert counted == Counter(on for on, _k, _t in _occasions(db, rep, first, last, rep.id))
+        assert sum(counted.values()) == 2
+
+
+def test_series_sharing_a_rule_and_a_time_are_each_counted(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        org.add_department(s, admin, "Sales")
+        org.add_user(s, admin, "rep", role="rep", department="Sales")
+        rep = org.actor_by_login(s, "rep")
+        start = datetime.combine(date(2026, 11, 2), time(10), MOSCOW)  # a first Monday
+        for n in range(3):
+            tasks.add_task(
+                s,
+                rep,
+                title=f"s{n}",
+                due_at=start,
+                repeat="FREQ=MONTHLY;BYDAY=1MO",
+                tz="Europe/Moscow",
+            )
+        tasks.add_task(s, rep, title="w", due_at=start, repeat="FREQ=WEEKLY", tz="Europe/Moscow")
+    with db.read() as s:
+        counts = planner.month_counts(s, rep, 2026, 12, MOSCOW, now=NOW)
+        agenda = planner.agenda(s, rep, date(2026, 12, 1), date(2026, 12, 31), MOSCOW, now=NOW)
+    by_day = Counter(i.day for i in agenda.items if i.task)
+    assert {d: c.open for d, c in counts.items() if c.open} == dict(by_day)
+    assert counts[date(2026, 12, 7)].open == 4  # three monthly calls and the weekly one
+    assert counts[date(2026, 12, 14)].open == 1
 
 
 def _series(rule: str, start: datetime, zone: str) -> TaskOut:

@@ -12,6 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -85,7 +86,16 @@ def between(
     rule: str, start: datetime, tz_name: str, since: datetime, until: datetime
 ) -> list[datetime]:
     """The occurrences (UTC) of a rule started at ``start`` in ``[since, until)``."""
-    tz = ZoneInfo(tz_name or "UTC")
+    return list(_between(rule, start, tz_name or "UTC", since, until))
+
+
+@lru_cache(maxsize=4096)
+def _between(
+    rule: str, start: datetime, tz_name: str, since: datetime, until: datetime
+) -> tuple[datetime, ...]:
+    """``between``, remembered: a rep's series mostly share a few rules and times (a
+    thousand "first Monday at 10:00" calls), and a view asks the same window again."""
+    tz = ZoneInfo(tz_name)
     found: list[datetime] = []
     for moment in _rule(rule, start, tz).xafter(since.astimezone(tz), inc=True):
         if moment >= until:
@@ -93,7 +103,7 @@ def between(
         found.append(moment.astimezone(UTC))
         if len(found) >= MAX_PER_WINDOW:
             break
-    return found
+    return tuple(found)
 
 
 def next_after(rule: str, start: datetime, tz_name: str, after: datetime) -> datetime | None:

@@ -10,6 +10,7 @@ Access follows the client: a rep sees the dates of their own clients.
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ from termcrm.i18n import N_, _
 from termcrm.services.access import visible_clients
 from termcrm.services.actor import Actor
 from termcrm.services.audit import check_version, diff, plain, record, versioned_update
-from termcrm.services.clients import require_visible_client
+from termcrm.services.clients import live_client, require_visible_client
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.text import clean
 from termcrm.store.dates import month_day
@@ -394,6 +395,50 @@ def occasions(
             )
     found.sort(key=lambda o: (o.on, o.kind != "birthday", o.client, o.title))
     return found
+
+
+def day_counts(
+    s: Session, actor: Actor, first: date, last: date, *, owner_id: int | None = None
+) -> Counter[date]:
+    """How many birthdays and company dates fall on each day of ``first``..``last``: the
+    days of ``occasions``, counted. For the actor's own clients (or anyone's, for one who
+    sees all) the counts come from the owner's month-and-day index entries alone, with
+    no contact or client row read."""
+    if last < first:
+        return Counter()
+    if owner_id is None or not (actor.sees_all or owner_id == actor.id):
+        # whose clients the actor may see is the client's business: read them
+        return Counter(o.on for o in occasions(s, actor, first, last, owner_id=owner_id))
+    spans = _widened(_spans(first, last), first, last)
+    md = month_day(contact_t.c.birthday)
+    births = (
+        sa.select(md, sa.func.count())
+        .where(
+            contact_t.c.owner_id == owner_id,
+            sa.or_(*(md.between(lo, hi) for lo, hi in spans)),
+            contact_t.c.birthday.is_not(None),
+            contact_t.c.deleted_at.is_(None),
+            live_client(contact_t.c.client_id),
+        )
+        .group_by(md)
+    )
+    d = date_t.c
+    company = (
+        sa.select(d.month_day, sa.func.count())
+        .where(
+            d.owner_id == owner_id,
+            sa.or_(*(d.month_day.between(lo, hi) for lo, hi in spans)),
+            d.deleted_at.is_(None),
+            live_client(d.client_id),
+        )
+        .group_by(d.month_day)
+    )
+    counts: Counter[date] = Counter()
+    for query in (births, company):
+        for on_day, n in s.execute(query).all():
+            for on in _occurs(first, last, on_day // 100, on_day % 100):
+                counts[on] += n
+    return counts
 
 
 def _by_day(

@@ -17,7 +17,7 @@ from termcrm.services import recurrence
 from termcrm.services.access import check_user_in_reach, visible_users
 from termcrm.services.actor import MANAGER, Actor
 from termcrm.services.audit import check_version, diff, plain, record, versioned_update
-from termcrm.services.clients import require_visible_client
+from termcrm.services.clients import live_client, require_visible_client
 from termcrm.services.dto import InteractionOut, Page, TaskOut
 from termcrm.services.errors import Forbidden, Invalid, NotFound
 from termcrm.services.journal import NextStep, check_links, log_interaction
@@ -189,14 +189,6 @@ def _query(actor: Actor) -> sa.Select[Any]:
         )
         .where(*access_conditions(actor))
     )
-
-
-def live_client(client_id: sa.ColumnElement[int | None]) -> sa.ColumnElement[bool]:
-    """The same filter as ``client.deleted_at IS NULL`` over the outer-joined client, for
-    a query that needs nothing else of the client: no task or none in the trash. A count
-    reads the few trashed ids once (ix_client_trash) instead of a client row per task."""
-    trashed = sa.select(client_t.c.id).where(client_t.c.deleted_at.is_not(None))
-    return sa.or_(client_id.is_(None), client_id.not_in(trashed))
 
 
 def get_task(s: Session, actor: Actor, task_id: int) -> TaskOut:
