@@ -36,13 +36,17 @@ its raw counterpart; medians are printed), it times:
 - ``planner.agenda`` for today, this week, this calendar month and the next one (with
   the overdue list when the span holds today, as the planner screen asks),
   ``planner.month_counts`` for this month and the next (every monthly series falls
-  in the next one), ``tasks.overdue_count`` and ``planner.reminders``;
+  in the next one), the planner's month view (this month's counts and today's list
+  below the calendar, as the screen reads them), ``tasks.overdue_count`` and
+  ``planner.reminders``;
 - against raw sqlite3 (the app's settings: WAL, 16 MiB cache, mmap) running
   hand-written SQL of the same shape on the same indexes and fetching every row:
   the tasks of the span with the client's and the user's names, the open series,
   the birthdays and company dates by owner, month and day (their copy of the
   client's owner, store/owners.py, then the client for its name), the overdue list
-  and count; for the month view, the tasks counted per due time.
+  and count; for the month view, the tasks counted per due time, the series grouped by
+  rule, start, zone and current time, and the dates counted per day from the owner's
+  index entries.
 
 Targets (issue 5): at most 2x raw and under 50 ms. Not a test: it prints figures.
 ``--explain`` prints the query plans of the services' statements; ``--profile`` their
@@ -532,6 +536,27 @@ RAW_COMPANY = (
     "AND c.deleted_at IS NULL"
 )
 
+# the month calendar counts: the owner's index entries of the days alone, the trashed
+# clients left out by their few ids; the series grouped by rule, start, zone and time
+RAW_BIRTHDAY_COUNTS = (
+    f"SELECT {MONTH_DAY}, count(*) FROM contact ct WHERE ct.owner_id = ? "
+    f"AND {MONTH_DAY} BETWEEN ? AND ? AND ct.birthday IS NOT NULL AND ct.deleted_at IS NULL "
+    f"AND ct.client_id NOT IN (SELECT id FROM client WHERE deleted_at IS NOT NULL) "
+    f"GROUP BY {MONTH_DAY}"
+)
+RAW_COMPANY_COUNTS = (
+    "SELECT d.month_day, count(*) FROM significant_date d WHERE d.owner_id = ? "
+    "AND d.month_day BETWEEN ? AND ? AND d.deleted_at IS NULL "
+    "AND d.client_id NOT IN (SELECT id FROM client WHERE deleted_at IS NOT NULL) "
+    "GROUP BY d.month_day"
+)
+RAW_SERIES_GROUPS = (
+    "SELECT t.rrule, t.series_start, t.series_tz, t.due_at, count(*) FROM task t "
+    f"WHERE t.deleted_at IS NULL AND {LIVE_CLIENT} AND t.assignee_id = ? "
+    "AND t.series_start IS NOT NULL AND t.status = 'open' AND t.due_at < ? "
+    "GROUP BY t.rrule, t.series_start, t.series_tz, t.due_at"
+)
+
 
 def raw_connect(path: Path) -> sqlite3.Connection:
     """Plain sqlite3 with the settings of the app's (non-interactive) connections."""
@@ -571,13 +596,20 @@ def raw_dates(raw: sqlite3.Connection, uid: int, first: date, last: date) -> int
 
 
 def raw_agenda(
-    raw: sqlite3.Connection, uid: int, first: date, last: date, tz: ZoneInfo, now: datetime
+    raw: sqlite3.Connection,
+    uid: int,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    overdue: bool = True,
 ) -> int:
     start, end = planner.utc_span(first, last, tz)
     n = len(raw.execute(RAW_PLAIN, (uid, stamp(start), stamp(end))).fetchall())
     n += len(raw.execute(RAW_SERIES, (uid, stamp(end))).fetchall())
     n += raw_dates(raw, uid, first, last)
-    if first <= now.astimezone(tz).date() <= last:
+    if overdue and first <= now.astimezone(tz).date() <= last:
         rows = raw.execute(RAW_OVERDUE, (uid, stamp(min(start, now)))).fetchall()
         if len(rows) == 200:
             raw.execute(RAW_OVERDUE_COUNT, (uid, stamp(min(start, now)))).fetchone()
@@ -588,8 +620,11 @@ def raw_agenda(
 def raw_month(raw: sqlite3.Connection, uid: int, first: date, last: date, tz: ZoneInfo) -> int:
     start, end = planner.utc_span(first, last, tz)
     n = len(raw.execute(RAW_DUES, (uid, stamp(start), stamp(end))).fetchall())
-    n += len(raw.execute(RAW_SERIES, (uid, stamp(end))).fetchall())
-    return n + raw_dates(raw, uid, first, last)
+    n += len(raw.execute(RAW_SERIES_GROUPS, (uid, stamp(end))).fetchall())
+    for lo, hi in _md_spans(first, last):
+        n += len(raw.execute(RAW_BIRTHDAY_COUNTS, (uid, lo, hi)).fetchall())
+        n += len(raw.execute(RAW_COMPANY_COUNTS, (uid, lo, hi)).fetchall())
+    return n
 
 
 def raw_overdue(raw: sqlite3.Connection, uid: int, now: datetime) -> int:
@@ -764,6 +799,17 @@ def main() -> None:
             f"month_counts, {first:%B %Y}",
             lambda s: planner.month_counts(s, actor, first.year, first.month, tz, now=now),
             lambda: raw_month(raw, uid, first, last, tz),
+        ),
+        (
+            "month view (calendar+day)",
+            lambda s: (
+                planner.month_counts(s, actor, first.year, first.month, tz, now=now),
+                planner.agenda(s, actor, today, today, tz, now=now, with_overdue=False),
+            ),
+            lambda: (
+                raw_month(raw, uid, first, last, tz)
+                + raw_agenda(raw, uid, today, today, tz, now, overdue=False)
+            ),
         ),
         (
             f"agenda, {after:%B %Y}",

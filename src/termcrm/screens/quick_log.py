@@ -21,10 +21,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_datetime
 from termcrm.screens.base import CrmModal
-from termcrm.services import clients, contacts, journal, tasks
+from termcrm.services import clients, contacts, journal
 from termcrm.services.dto import ContactOut
 from termcrm.services.errors import Invalid
 from termcrm.services.journal import Logged, NextStep
+from termcrm.widgets.choices import direction_select, journal_kind_select, task_kind_select
 from termcrm.widgets.client_picker import ClientPicker
 from termcrm.widgets.labels import field_label, value_label
 
@@ -96,21 +97,9 @@ class QuickLogScreen(CrmModal[Logged | None]):
                 yield _error("form")
                 yield self._row(
                     _("Kind"),
-                    Select(
-                        [(value_label(k), k) for k in journal.KINDS],
-                        value="call",
-                        allow_blank=False,
-                        compact=True,
-                        id="kind",
-                    ),
+                    journal_kind_select(),
                     Label(_("Direction"), classes="ql-label2"),
-                    Select(
-                        [(value_label(d), d) for d in ("out", "in")],
-                        value="out",
-                        allow_blank=False,
-                        compact=True,
-                        id="direction",
-                    ),
+                    direction_select(),
                     slot="kind",
                 )
                 yield self._row(
@@ -152,13 +141,7 @@ class QuickLogScreen(CrmModal[Logged | None]):
                     _("Due"),
                     Input(self.due_text, compact=True, id="next-due"),
                     Label(_("Kind"), classes="ql-label2"),
-                    Select(
-                        [(value_label(k), k) for k in tasks.KINDS],
-                        value="call",
-                        allow_blank=False,
-                        compact=True,
-                        id="next-kind",
-                    ),
+                    task_kind_select(widget_id="next-kind"),
                     slot="next-due",
                 )
             with Horizontal(classes="dialog-buttons"):

@@ -20,11 +20,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_datetime
 from termcrm.screens.task_dialogs import TaskDialog, _Fields, field_error
-from termcrm.services import journal, recurrence, tasks
+from termcrm.services import recurrence, tasks
 from termcrm.services.dto import TaskOut
 from termcrm.services.journal import NextStep
 from termcrm.services.tasks import Completed
-from termcrm.widgets.labels import value_label
+from termcrm.widgets.choices import direction_select, journal_kind_select, task_kind_select
 
 NEXT_STEP_HOUR = 10  # the next step is due the next day at 10:00 unless changed
 
@@ -74,21 +74,9 @@ class TaskDone(TaskDialog[Completed | None]):
                 if task.client_id is not None:
                     yield self.row(
                         _("Journal"),
-                        Select(
-                            [(value_label(k), k) for k in journal.KINDS],
-                            value=tasks.JOURNAL_KIND.get(task.kind, "call"),
-                            allow_blank=False,
-                            compact=True,
-                            id="kind",
-                        ),
+                        journal_kind_select(tasks.JOURNAL_KIND.get(task.kind, "call")),
                         Label(_("Direction"), classes="td-label2"),
-                        Select(
-                            [(value_label(d), d) for d in ("out", "in")],
-                            value="out",
-                            allow_blank=False,
-                            compact=True,
-                            id="direction",
-                        ),
+                        direction_select(),
                         slot="kind",
                     )
                 else:
@@ -111,13 +99,7 @@ class TaskDone(TaskDialog[Completed | None]):
                     _("Due"),
                     Input(self.due_text, compact=True, id="next-due"),
                     Label(_("Kind"), classes="td-label2"),
-                    Select(
-                        [(value_label(k), k) for k in tasks.KINDS],
-                        value=task.kind if task.kind in tasks.KINDS else "call",
-                        allow_blank=False,
-                        compact=True,
-                        id="next-kind",
-                    ),
+                    task_kind_select(task.kind, widget_id="next-kind"),
                     slot="next-due",
                 )
             with Horizontal(classes="dialog-buttons"):

@@ -39,8 +39,8 @@ from termcrm.screens.task_dialogs import (
 from termcrm.services import clients, contacts, org, recurrence, tasks
 from termcrm.services.actor import REP
 from termcrm.services.dto import ContactOut, TaskOut, UserOut
+from termcrm.widgets.choices import task_kind_select
 from termcrm.widgets.client_picker import ClientPicker
-from termcrm.widgets.labels import value_label
 
 OTHER = "other"
 CUSTOM = "custom"
@@ -145,13 +145,7 @@ class TaskForm(TaskDialog[TaskOut | None]):
                 )
                 yield self.row(
                     _("Kind"),
-                    Select(
-                        [(value_label(k), k) for k in tasks.KINDS],
-                        value=task.kind if task else "call",
-                        allow_blank=False,
-                        compact=True,
-                        id="kind",
-                    ),
+                    task_kind_select(task.kind if task else "call"),
                     Label(_("Duration"), classes="td-label2"),
                     Input(
                         str(task.duration_min) if task and task.duration_min else "",

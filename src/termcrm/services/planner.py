@@ -12,6 +12,7 @@ clients), ``Who.user(id)`` (a manager looking at one of their reps) or ``Who.tea
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,7 +66,7 @@ class Who:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: built by the thousand (see TaskOut)
 class AgendaItem:
     """One line of an agenda: a task (or one occurrence of a repeating task) or a
     significant date."""
@@ -186,10 +187,11 @@ def agenda(
         t.due_at < end,
         t.series_start.is_(None),
     )
+    days = _Days(first, start, end, tz)
     for row in s.execute(plain.order_by(t.due_at, t.id)).all():
         task = _out(row)
         late = task.status == "open" and task.due_at < now
-        items.append(AgendaItem(_day(task.due_at, tz), task.due_at, task, overdue=late))
+        items.append(AgendaItem(days.of(task.due_at), task.due_at, task, overdue=late))
     for task in _series(s, actor, scope, end):
         for moment in _pending(task, start, end):
             items.append(
@@ -225,6 +227,18 @@ def agenda(
             )
             total = int(s.execute(count).scalar_one())
     return Agenda(first, last, items, overdue, total)
+
+
+class _Days:
+    """The local day of a moment in [start, end), from the days' UTC boundaries: a
+    month's agenda asks it of thousands of tasks."""
+
+    def __init__(self, first: date, start: datetime, end: datetime, tz: ZoneInfo) -> None:
+        self.first = first
+        self.ends = _day_ends(start, end, tz)
+
+    def of(self, moment: datetime) -> date:
+        return self.first + timedelta(days=bisect_right(self.ends, moment))
 
 
 def _day(moment: datetime, tz: ZoneInfo) -> date:
@@ -318,8 +332,9 @@ def month_counts(
     opened: Counter[date] = Counter()
     done: Counter[date] = Counter()
     late: Counter[date] = Counter()
+    days = _Days(first, start, end, tz)
     for due, status, n in s.execute(query).all():
-        day = due.astimezone(tz).date()
+        day = days.of(due)
         if status == "open":
             opened[day] += n
             if due < now:
