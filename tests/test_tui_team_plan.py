@@ -28,6 +28,7 @@ from termcrm.screens.team_plan import (
     preset,
     shifted,
     short_names,
+    tree_names,
 )
 from termcrm.services import clients, org, planner, tasks
 from termcrm.services.planner import PlanRow, Who
@@ -358,6 +359,15 @@ def test_period_arithmetic() -> None:
     assert period_title(shifted(month, -2), today) == "November 2025"
     week = period_of("week", date(2026, 11, 25))
     assert week.last - week.first == timedelta(days=6)
+
+
+def test_departments_are_shown_as_a_tree_per_department() -> None:
+    paths = ["Head office / Sales", "Head office / Sales / Retail", "Head office / Support"]
+    assert tree_names(paths) == {
+        "Head office / Sales": "Sales",
+        "Head office / Sales / Retail": "  Retail",
+        "Head office / Support": "Support",
+    }
 
 
 def test_departments_are_shown_without_the_part_they_share() -> None:

@@ -156,6 +156,14 @@ def short_names(paths: list[str]) -> dict[str, str]:
     return {SEPARATOR.join(parts): SEPARATOR.join(parts[common:] or parts[-1:]) for parts in split}
 
 
+def tree_names(paths: list[str]) -> dict[str, str]:
+    """Department paths as a tree, per department: each one's own name, indented under
+    the department that holds it (whose line counts it too)."""
+    depths = {p: len(p.split(SEPARATOR)) for p in paths if p}
+    top = min(depths.values(), default=1)
+    return {p: "  " * (d - top) + p.split(SEPARATOR)[-1] for p, d in depths.items()}
+
+
 def plan_columns(by: str, short: dict[str, str] | None = None) -> list[Column[PlanRow]]:
     """The plan's columns; ``short``: department paths as shown (short_names)."""
     names = short if short is not None else {}
@@ -427,7 +435,8 @@ class TeamPlanScreen(CrmScreen[None]):
         self.rows = rows
         self.total = total_row(rows) if rows else None
         self.short.clear()  # the columns read it as they draw
-        self.short.update(short_names([r.department for r in rows]))
+        names = tree_names if self.by == BY_DEPARTMENT else short_names
+        self.short.update(names([r.department for r in rows]))
         table = self.table
         table.empty_text = _("Nobody to show: no reps in your reach.")
         shown = [*rows, self.total] if self.total is not None else []

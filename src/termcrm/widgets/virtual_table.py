@@ -309,8 +309,10 @@ class VirtualTable(ScrollView, Generic[Item], can_focus=True):
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
-    """Text cut (with an ellipsis) or padded to exactly ``width`` cells."""
-    text = " ".join(text.split())
+    """Text cut (with an ellipsis) or padded to exactly ``width`` cells; runs of white
+    space become one space, except the leading spaces that indent a tree."""
+    indent = len(text) - len(text.lstrip(" "))
+    text = " " * indent + " ".join(text.split())
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
     pad = " " * (width - cell_len(text))
