@@ -72,26 +72,40 @@ class Money(sa.TypeDecorator[Decimal]):
 
     impl = sa.Numeric(18, 2)
     cache_ok = True
+    places = 2
+
+    @property
+    def _step(self) -> Decimal:
+        return Decimal(1).scaleb(-self.places)
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(sa.BigInteger())
-        return dialect.type_descriptor(sa.Numeric(18, 2))
+        return dialect.type_descriptor(sa.Numeric(18, self.places))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        value = Decimal(value).quantize(Decimal("0.01"))
+        value = Decimal(value).quantize(self._step)
         if dialect.name == "sqlite":
-            return int(value * 100)
+            return int(value.scaleb(self.places))
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
-        return Decimal(value).quantize(Decimal("0.01"))
+            return Decimal(int(value)).scaleb(-self.places).quantize(self._step)
+        return Decimal(value).quantize(self._step)
+
+
+class Quantity(Money):
+    """An exact quantity with three decimal places (2.5 kg, 0.125 t): NUMERIC(18,3) on
+    PostgreSQL, an integer number of thousandths on SQLite."""
+
+    impl = sa.Numeric(18, 3)
+    cache_ok = True
+    places = 3
 
 
 def json_type() -> sa.types.TypeEngine[Any]:

@@ -14,7 +14,16 @@ from termcrm.store.tables.clients import (
     Email,
     Phone,
 )
-from termcrm.store.tables.deals import Deal, DealStageChange, Pipeline, Stage
+from termcrm.store.tables.deals import (
+    Deal,
+    DealItem,
+    DealStageChange,
+    Pipeline,
+    PriceList,
+    PriceListItem,
+    Product,
+    Stage,
+)
 from termcrm.store.tables.exchange import ImportReject, ImportRun, Segment
 from termcrm.store.tables.org import Department, User
 
@@ -35,6 +44,7 @@ __all__ = [
     "Contact",
     "CustomField",
     "Deal",
+    "DealItem",
     "DealStageChange",
     "Department",
     "Email",
@@ -42,6 +52,9 @@ __all__ = [
     "ImportRun",
     "Interaction",
     "Phone",
+    "PriceList",
+    "PriceListItem",
+    "Product",
     "Pipeline",
     "Segment",
     "SignificantDate",
