@@ -357,10 +357,9 @@ def month_counts(
             if moment == group.due_at and moment < now:
                 late[day] += n
     dates = significant_dates.day_counts(s, actor, first, last, owner_id=_owner(actor, who))
-    days = (last - first).days + 1
     return {
         d: DayCount(opened[d], done[d], dates[d], late[d])
-        for d in (first + timedelta(days=i) for i in range(days))
+        for d in (first + timedelta(days=i) for i in range((last - first).days + 1))
     }
 
 
