@@ -209,6 +209,12 @@ def test_down_and_up_again_with_data_loses_nothing(fresh_db: Database):
     assert migrate.current_revision(db) == migrate.head_revision()
     assert _counts(db) == before
     assert _fk_problems(db) == []
+    # 0007 filled in when each deal left each stage: the next move's time
+    with db.engine.connect() as conn:
+        stays = conn.exec_driver_sql(
+            "SELECT changed_at, left_at FROM deal_stage_history ORDER BY deal_id, id"
+        ).all()
+    assert [s.left_at for s in stays] == [stays[1].changed_at, None]
     assert _search_objects(db) == search_objects
     # the index was rebuilt from the data, and keeps up with new writes
     assert {q: _found(db, q) for q in searchable} == searchable

@@ -12,11 +12,15 @@ from termcrm.cli import (
     clients,
     contacts,
     dates,
+    deal_lines,
     deals,
     export,
+    funnel,
     imports,
     journal,
+    pipelines,
     planner,
+    products,
     system,
     tasks,
     today,
@@ -71,7 +75,12 @@ app.add_typer(tasks.app, name="task")
 app.command("today")(today.today)
 app.add_typer(dates.app, name="dates")
 app.add_typer(planner.app, name="planner")
-app.add_typer(deals.app, name="deal")
+app.add_typer(pipelines.app, name="pipeline")
+app.add_typer(deals.app, name="deal")  # with its lines and proposal (deal_lines)
+app.add_typer(products.app, name="product")
+app.add_typer(products.price_lists, name="price-list")
+app.command("funnel")(funnel.funnel)
+app.command("forecast")(funnel.forecast)
 app.command("history")(system.history)
 app.add_typer(imports.app, name="import")
 app.command("export")(export.export)
@@ -82,6 +91,9 @@ app.add_typer(admin.fields, name="field")
 app.command("demo")(system.demo)
 app.add_typer(system.db_app, name="db")
 app.add_typer(system.config_app, name="config")
+
+
+assert deal_lines.app is deals.app  # deal_lines adds its commands to `termcrm deal`
 
 
 def main() -> None:

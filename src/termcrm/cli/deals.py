@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -45,8 +46,14 @@ def add(
     owner: Annotated[str | None, typer.Option(help="login (default: you)")] = None,
     close_by: Annotated[str | None, typer.Option(help="expected close date YYYY-MM-DD")] = None,
     source: Annotated[str, typer.Option()] = "",
+    kind: Annotated[
+        str, typer.Option(help="the type of deal: new business, repeat sale, upsell…")
+    ] = "",
     competitor: Annotated[str, typer.Option()] = "",
     description: Annotated[str, typer.Option()] = "",
+    pipeline: Annotated[
+        str | None, typer.Option(help="pipeline id or name (default: the default pipeline)")
+    ] = None,
 ) -> None:
     """Open a deal with a client."""
     from termcrm.services import deals, org
@@ -70,6 +77,8 @@ def add(
             source=source,
             competitor=competitor,
             description=description,
+            pipeline=pipeline,
+            kind=kind,
         )
     say(
         f"Opened deal {deal.id}: {deal.title} with {deal.client}, {deal.amount:,.2f} "
@@ -113,22 +122,35 @@ def show(
 ) -> None:
     """Show a deal."""
     from termcrm.cli.output import to_json
-    from termcrm.services import deals
+    from termcrm.services import deal_items, deals
 
     rt = runtime(ctx)
     actor = rt.actor
     with rt.read() as s:
         d = deals.get_deal(s, actor, deal_id)
+        lines = deal_items.items_of(s, actor, deal_id)
+        moves = deals.stage_history(s, actor, deal_id)
     if fmt is not Format.table:
-        typer.echo(to_json(d))
+        # the deal's fields as before, with its lines and its stage history beside them
+        typer.echo(
+            to_json(
+                {
+                    **dataclasses.asdict(d),
+                    "items": [dataclasses.asdict(i) for i in lines.items],
+                    "stage_history": [dataclasses.asdict(m) for m in moves],
+                }
+            )
+        )
         return
+    follows = " (the lines' total)" if d.amount_from_items else ""
     emit_record(
         [
             ("Client", f"{d.client} (#{d.client_id})"),
             ("Stage", d.stage),
-            ("Amount", f"{d.amount:,.2f} {d.currency}"),
+            ("Amount", f"{d.amount:,.2f} {d.currency}{follows}"),
             ("Owner", d.owner),
             ("Expected close", d.expected_close),
+            ("Type", d.kind),
             ("Source", d.source),
             ("Competitor", d.competitor),
             ("Lost reason", d.lost_reason),
@@ -137,6 +159,24 @@ def show(
             ("Closed", d.closed_at),
         ],
         title=f"{d.title}  #{d.id} v{d.version}",
+        tz=rt.settings.tz,
+    )
+    if lines.items:
+        from termcrm.cli.deal_lines import LINE_COLUMNS
+
+        emit(
+            lines.items, LINE_COLUMNS, Format.table, title=f"Lines: {lines.total:,.2f} {d.currency}"
+        )
+    emit(
+        moves,
+        [
+            ("When", lambda m: m.changed_at),
+            ("From", lambda m: m.from_stage),
+            ("To", lambda m: m.to_stage),
+            ("By", lambda m: m.user),
+        ],
+        Format.table,
+        title="Stage history",
         tz=rt.settings.tz,
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -146,7 +146,10 @@ def add_deal(
     source: str = "",
     competitor: str = "",
     description: str = "",
+    pipeline: str | int | None = None,
+    kind: str = "",
 ) -> DealOut:
+    """``pipeline``: its id or name (default: the default pipeline)."""
     title = clean(title)
     errors: dict[str, str] = {}
     if not title:
@@ -160,7 +163,12 @@ def add_deal(
     check_links(s, actor, client_id, contact_id, None)
     owner = owner_id if owner_id is not None else actor.id
     check_user_in_reach(s, actor, owner, N_("owner"))
-    pipeline_id = default_pipeline(s)
+    if pipeline is None:
+        pipeline_id = default_pipeline(s)
+    else:
+        from termcrm.services.pipelines import pipeline_id as find_pipeline
+
+        pipeline_id = find_pipeline(s, pipeline)
     st = _find_stage(s, pipeline_id, stage)
     now = utcnow()
     values = {
@@ -174,6 +182,7 @@ def add_deal(
         "currency": currency,
         "expected_close": expected_close,
         "source": clean(source),
+        "kind": clean(kind)[:50],
         "competitor": clean(competitor),
         "description": clean(description),
     }
@@ -240,6 +249,11 @@ def move_deal(
         values=values,
         audit_changes=changes,
         client_id=current.client_id,
+    )
+    s.execute(
+        sa.update(history_t)
+        .where(history_t.c.deal_id == deal_id, history_t.c.left_at.is_(None))
+        .values(left_at=now)
     )
     s.execute(
         sa.insert(history_t).values(
@@ -356,4 +370,39 @@ def _out(r: Any) -> DealOut:
         stage_changed_at=r.stage_changed_at,
         closed_at=r.closed_at,
         version=r.version,
+        kind=r.kind,
+        amount_from_items=r.amount_from_items,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StageMove:
+    changed_at: datetime
+    from_stage: str  # "" for the deal's first stage
+    to_stage: str
+    user: str
+
+
+def stage_history(s: Session, actor: Actor, deal_id: int) -> list[StageMove]:
+    """A deal's moves between stages, oldest first (the access rule of the deal)."""
+    get_deal(s, actor, deal_id)
+    before = stage_t.alias("from_stage")
+    h = history_t.c
+    rows = s.execute(
+        sa.select(
+            h.changed_at,
+            sa.func.coalesce(before.c.name, "").label("from_name"),
+            stage_t.c.name.label("to_name"),
+            sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login, "").label(
+                "user_name"
+            ),
+        )
+        .select_from(
+            history_t.join(stage_t, stage_t.c.id == h.to_stage_id)
+            .outerjoin(before, before.c.id == h.from_stage_id)
+            .outerjoin(user_t, user_t.c.id == h.user_id)
+        )
+        .where(h.deal_id == deal_id)
+        .order_by(h.changed_at, h.id)
+    ).all()
+    return [StageMove(r.changed_at, r.from_name, r.to_name, r.user_name) for r in rows]

@@ -224,6 +224,28 @@ class StageOut:
 
 
 @dataclass(frozen=True, slots=True)
+class StageDetailOut(StageOut):
+    """A stage as the pipeline settings show it: with its version (for edits) and the
+    number of live deals in it that the actor may see."""
+
+    version: int
+    deals: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOut:
+    id: int
+    name: str
+    is_default: bool
+    version: int
+    stages: tuple[StageDetailOut, ...]  # in order: the open stages, then won and lost
+
+    @property
+    def deals(self) -> int:
+        return sum(st.deals for st in self.stages)
+
+
+@dataclass(frozen=True, slots=True)
 class DealOut:
     id: int
     title: str
@@ -245,6 +267,8 @@ class DealOut:
     stage_changed_at: datetime
     closed_at: datetime | None
     version: int
+    kind: str = ""  # the type of deal: new business, repeat sale…
+    amount_from_items: bool = False  # the amount is kept equal to the lines' total
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,27 @@ def _postgresql(element: month_day, compiler: Any, **kw: Any) -> str:
     return f"(CAST(EXTRACT(MONTH FROM {value}) * 100 + EXTRACT(DAY FROM {value}) AS INTEGER))"
 
 
+class seconds_between(FunctionElement[float]):
+    """Seconds from the first time column to the second (``end - start``): julian days
+    on SQLite (its times are ISO texts), an epoch of the interval on PostgreSQL."""
+
+    type = sa.Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _sqlite_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _postgresql_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
 BIRTHDAY_INDEX = "ix_contact_birthday_day"
 
 

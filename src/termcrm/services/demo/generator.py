@@ -45,6 +45,12 @@ phone_t = table(Phone)
 email_t = table(Email)
 deal_t = table(Deal)
 history_t = table(DealStageChange)
+# the types of deal a team speaks of, in the language of the clients of each currency
+DEAL_KINDS = {
+    "RUB": ("Новый клиент", "Повторная продажа", "Допродажа"),
+    "USD": ("New business", "Repeat sale", "Upsell"),
+    "CNY": ("新客户", "复购", "增购"),
+}
 interaction_t = table(Interaction)
 task_t = table(Task)
 date_t = table(SignificantDate)
@@ -779,6 +785,7 @@ class Generator:
                     "to_stage_id": stage_id,
                     "changed_at": when[i],
                     "user_id": p.owner,
+                    "left_at": when[i + 1] if i + 1 < len(path) else None,
                 }
             )
         group = p.row["client_group"]
@@ -807,6 +814,8 @@ class Generator:
                 if outcome == "open"
                 else end.date(),
                 "source": p.row["source"],
+                # the type of deal, from the id (no draw: the other data stays as it was)
+                "kind": DEAL_KINDS[loc.currency][deal_id % 3],
                 "competitor": rng.choice(loc.competitors)
                 if rng.random() < (0.6 if outcome == "lost" else 0.15)
                 else "",

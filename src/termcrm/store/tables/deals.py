@@ -60,7 +60,12 @@ class Deal(Editable, table=True):
 
 class DealStageChange(SQLModel, table=True):
     __tablename__ = "deal_stage_history"
-    __table_args__ = (sa.Index("ix_deal_stage_history_deal", "deal_id", "changed_at"),)
+    __table_args__ = (
+        sa.Index("ix_deal_stage_history_deal", "deal_id", "changed_at"),
+        # the funnel reads each deal's stays from the index alone: the stages it reached,
+        # and how long it stayed (migration 0007)
+        sa.Index("ix_deal_stage_history_stays", "deal_id", "to_stage_id", "changed_at", "left_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id")
@@ -68,6 +73,9 @@ class DealStageChange(SQLModel, table=True):
     to_stage_id: int = Field(foreign_key="stage.id")
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # when the deal moved on from this stage (the next row's changed_at; None while it
+    # is still there): the funnel's days per stage without a window over the history
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Product(Editable, table=True):

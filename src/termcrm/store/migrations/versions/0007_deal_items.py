@@ -42,6 +42,20 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("amount_from_items", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("deal_stage_history") as batch_op:
+        batch_op.add_column(sa.Column("left_at", UTCDateTime(), nullable=True))
+    # the next move of the same deal (by time, then by id) is when it left the stage
+    op.execute(
+        "UPDATE deal_stage_history SET left_at = (SELECT min(n.changed_at) "
+        "FROM deal_stage_history n WHERE n.deal_id = deal_stage_history.deal_id "
+        "AND (n.changed_at > deal_stage_history.changed_at OR "
+        "(n.changed_at = deal_stage_history.changed_at AND n.id > deal_stage_history.id)))"
+    )
+    op.create_index(
+        "ix_deal_stage_history_stays",
+        "deal_stage_history",
+        ["deal_id", "to_stage_id", "changed_at", "left_at"],
+    )
     op.create_table(
         "product",
         *_editable(),
@@ -92,6 +106,9 @@ def downgrade() -> None:
     op.drop_table("price_list_item")
     op.drop_table("price_list")
     op.drop_table("product")
+    op.drop_index("ix_deal_stage_history_stays", table_name="deal_stage_history")
+    with op.batch_alter_table("deal_stage_history") as batch_op:
+        batch_op.drop_column("left_at")
     with op.batch_alter_table("deal") as batch_op:
         batch_op.drop_column("amount_from_items")
         batch_op.drop_column("kind")
