@@ -37,11 +37,8 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +53,7 @@ from termcrm.services.funnel import FunnelFilter
 from termcrm.store import bulk, migrate
 from termcrm.store.engine import CACHE_KIB, MMAP_BYTES, Database
 from termcrm.store.tables import Client, Deal, DealStageChange, table
+from timing import Op, run, session
 
 deal_t = table(Deal)
 history_t = table(DealStageChange)
@@ -310,40 +308,6 @@ def raw_funnel(
 # -------------------------------------------------------------------- timing
 
 
-@contextmanager
-def session(db: Database) -> Iterator[Any]:
-    with db.read() as s:
-        s.connection()  # BEGIN outside the timing
-        yield s
-
-
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
-Op = tuple[str, Callable[[Any], Any], Callable[[], Any]]
-
-
-def run(db: Database, ops: list[Op], warmup: int, runs: int) -> list[tuple[str, float, float]]:
-    out = []
-    for label, mine, theirs in ops:
-        ours: list[float] = []
-        raws: list[float] = []
-        for i in range(warmup + runs):
-            with session(db) as s:
-                ms = timed(lambda s=s, mine=mine: mine(s))
-            raw_ms = timed(theirs)
-            if i >= warmup:
-                ours.append(ms)
-                raws.append(raw_ms)
-        a, b = statistics.median(ours), statistics.median(raws)
-        say(f"  {label}: {a:.0f} ms vs {b:.0f} ms raw")
-        out.append((label, a, b))
-    return out
-
-
 def explain(db: Database, raw: sqlite3.Connection, actor: Actor) -> None:
     seen: list[tuple[str, Any]] = []
 
@@ -415,7 +379,7 @@ def main() -> None:
         ),
     ]
     say(f"timing: {args.warmup} warm-up + {args.runs} timed runs per operation ...")
-    results = run(db, ops, args.warmup, args.runs)
+    results = run(db, ops, args.warmup, args.runs, digits=0)
 
     print(f"\ntermcrm funnel benchmark: {path}")
     print(f"{n_deals:,} deals, {n_moves:,} stage changes; {rep.login} owns {mine:,} deals")

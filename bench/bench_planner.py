@@ -61,11 +61,9 @@ import io
 import pstats
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -82,6 +80,7 @@ from termcrm.services.demo import words
 from termcrm.store import bulk, migrate
 from termcrm.store.engine import CACHE_KIB, MMAP_BYTES, Database
 from termcrm.store.tables import Task, User, table
+from timing import Op, run, session
 
 task_t = table(Task)
 user_t = table(User)
@@ -654,40 +653,6 @@ class Capture:
     def _hook(self, conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
         if self.on and statement.lstrip().upper().startswith("SELECT"):
             self.seen.append((statement, params))
-
-
-@contextmanager
-def session(db: Database) -> Iterator[Any]:
-    with db.read() as s:
-        s.connection()  # BEGIN outside the timing
-        yield s
-
-
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
-Op = tuple[str, Callable[[Any], Any], Callable[[], Any]]
-
-
-def run(db: Database, ops: list[Op], warmup: int, runs: int) -> list[tuple[str, float, float]]:
-    out = []
-    for label, mine, theirs in ops:
-        ours: list[float] = []
-        raws: list[float] = []
-        for i in range(warmup + runs):
-            with session(db) as s:
-                ms = timed(lambda s=s, mine=mine: mine(s))
-            raw_ms = timed(theirs)
-            if i >= warmup:
-                ours.append(ms)
-                raws.append(raw_ms)
-        a, b = statistics.median(ours), statistics.median(raws)
-        say(f"  {label}: {a:.2f} ms vs {b:.2f} ms raw")
-        out.append((label, a, b))
-    return out
 
 
 def explain(db: Database, raw: sqlite3.Connection, ops: list[Op]) -> None:

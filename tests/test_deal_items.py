@@ -144,6 +144,7 @@ def test_the_catalog_is_changed_by_admins_and_directors_only(db: Database, shop:
             products.add_product(s, shop.admin, {"name": "Twin", "sku": "nk-200"})
         assert "taken" in exc.value.errors["sku"]
         assert [p.sku for p in products.list_products(s, text="nk")] == ["NK-200"]
+        assert products.list_products(s, text="%") == []  # a letter, not a wildcard
         assert products.find_product(s, "installation").id == shop.service
         listed = products.prices(s, shop.wholesale)
         assert [(p.sku, p.price) for p in listed] == [

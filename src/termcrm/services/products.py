@@ -232,10 +232,12 @@ def list_products(
     if not include_inactive:
         query = query.where(p.active.is_(True))
     words = clean(text).lower()
-    if words:
-        like = f"%{words}%"
+    if words:  # % and _ typed are letters, not wildcards (as the client search)
         query = query.where(
-            sa.or_(sa.func.lower(p.name).like(like), sa.func.lower(p.sku).like(like))
+            sa.or_(
+                sa.func.lower(p.name).contains(words, autoescape=True),
+                sa.func.lower(p.sku).contains(words, autoescape=True),
+            )
         )
     rows = s.execute(query.order_by(p.name, p.id).limit(limit)).all()
     return [_product_out(r) for r in rows]
