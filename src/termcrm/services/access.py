@@ -48,13 +48,15 @@ def access_shape(actor: Actor) -> str:
     return "own"
 
 
-def department_subtree(root_id: int) -> sa.Select[tuple[int]]:
+def department_subtree(root_id: int, *, param: str = ACTOR_DEPT) -> sa.Select[tuple[int]]:
     """Ids of the actor's department (``root_id``) and all departments below it.
 
     A recursive CTE. It is anonymous: one query may hold several (the access
     filter and a "department" scope), and two CTEs of the same name do not compile.
+    A subtree of another department than the actor's (a filter) names its own
+    ``param``, so that it can sit beside the access rule's in one statement.
     """
-    root: sa.BindParameter[int] = sa.bindparam(ACTOR_DEPT, root_id)
+    root: sa.BindParameter[int] = sa.bindparam(param, root_id)
     tree = sa.select(dept_t.c.id).where(dept_t.c.id == root).cte(recursive=True)
     tree = tree.union_all(sa.select(dept_t.c.id).where(dept_t.c.parent_id == tree.c.id))
     return sa.select(tree.c.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,15 +11,30 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from termcrm.i18n import N_, _
-from termcrm.services.access import check_user_in_reach, explain_client_refusal, visible_clients
+from termcrm.services.access import (
+    check_user_in_reach,
+    department_subtree,
+    explain_client_refusal,
+    visible_clients,
+)
 from termcrm.services.actor import Actor
 from termcrm.services.audit import check_version, plain, record, versioned_update
 from termcrm.services.dto import DealOut, Page, StageOut
 from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.journal import check_links
 from termcrm.services.paging import check_limit, decode_cursor, encode_cursor, keyset
-from termcrm.services.text import clean
-from termcrm.store.tables import Client, Deal, DealStageChange, Pipeline, Stage, User, table
+from termcrm.services.text import clean, fold
+from termcrm.store.search import casefolded
+from termcrm.store.tables import (
+    Client,
+    Deal,
+    DealItem,
+    DealStageChange,
+    Pipeline,
+    Stage,
+    User,
+    table,
+)
 from termcrm.store.types import utcnow
 
 deal_t = table(Deal)
@@ -40,12 +55,28 @@ DEFAULT_STAGES = (
 )
 
 
+# a list's sort: the key column, its Python type in the cursor, and its natural direction
+SORTS = ("newest", "amount", "close", "stage_age", "title", "client")
+STATES = ("open", "won", "lost", "closed")
+DEPT_PARAM = "deals_dept"
+NO_CLOSE = date(9999, 12, 31)  # deals with no expected close sort after every date
+
+
 @dataclass(frozen=True, slots=True)
 class DealFilter:
     scope: str = "all"  # all | mine
     client_id: int | None = None
     stage_id: int | None = None
     open_only: bool = False
+    pipeline_id: int | None = None
+    owner_id: int | None = None
+    department_id: int | None = None  # deals owned in this department or one below it
+    state: str | None = None  # open | won | lost | closed (won or lost); None: every deal
+    period: tuple[date, date] | None = None  # first and last day (UTC), of ``period_of``
+    period_of: str = "created"  # created | close (the expected close date)
+    text: str = ""  # words of the title or the client's name
+    sort: str = "newest"  # one of SORTS
+    reverse: bool = False
 
 
 def default_pipeline(s: Session) -> int:
@@ -318,17 +349,8 @@ def get_deal(s: Session, actor: Actor, deal_id: int) -> DealOut:
     return _out(row)
 
 
-def list_deals(
-    s: Session,
-    actor: Actor,
-    flt: DealFilter | None = None,
-    *,
-    after: str | None = None,
-    limit: int = 100,
-) -> Page[DealOut]:
-    """Deals, newest first."""
-    check_limit(limit)
-    f = flt or DealFilter()
+def filter_conditions(actor: Actor, f: DealFilter) -> list[sa.ColumnElement[bool]]:
+    """The conditions of a filter over ``deal`` joined with ``client`` and ``stage``."""
     d = deal_t.c
     conds: list[sa.ColumnElement[bool]] = []
     if f.scope == "mine":
@@ -337,15 +359,246 @@ def list_deals(
         conds.append(d.client_id == f.client_id)
     if f.stage_id is not None:
         conds.append(d.stage_id == f.stage_id)
-    if f.open_only:
-        conds.append(stage_t.c.outcome == "open")
+    if f.pipeline_id is not None:
+        conds.append(d.pipeline_id == f.pipeline_id)
+    if f.owner_id is not None:
+        conds.append(d.owner_id == f.owner_id)
+    if f.department_id is not None:
+        subtree = department_subtree(f.department_id, param=DEPT_PARAM)
+        conds.append(
+            d.owner_id.in_(sa.select(user_t.c.id).where(user_t.c.department_id.in_(subtree)))
+        )
+    state = "open" if f.open_only else f.state
+    if state is not None:
+        if state not in STATES:
+            raise Invalid(
+                {"state": _("must be one of {choices}").format(choices=", ".join(STATES))}
+            )
+        if state == "closed":
+            conds.append(stage_t.c.outcome != "open")
+        else:
+            conds.append(stage_t.c.outcome == state)
+    if f.period is not None:
+        first, last = f.period
+        if first > last:
+            raise Invalid({"period": _("the period ends before it starts")})
+        if f.period_of == "close":
+            conds += [d.expected_close >= first, d.expected_close <= last]
+        else:
+            conds += [
+                d.created_at >= datetime.combine(first, time(0, 0), UTC),
+                d.created_at < datetime.combine(last + timedelta(days=1), time(0, 0), UTC),
+            ]
+    for word in clean(f.text).split():
+        folded = fold(word)
+        conds.append(
+            sa.or_(
+                casefolded(d.title).contains(folded, autoescape=True),
+                client_t.c.search_body.contains(folded, autoescape=True),
+            )
+        )
+    return conds
+
+
+def sort_key(sort: str) -> tuple[sa.ColumnElement[Any], bool]:
+    """The column a sort orders by (before the id) and whether it runs high to low."""
+    d = deal_t.c
+    if sort == "newest":
+        return d.id, True
+    if sort == "amount":
+        return d.amount, True
+    if sort == "close":
+        return sa.func.coalesce(d.expected_close, sa.literal(NO_CLOSE, sa.Date())), False
+    if sort == "stage_age":  # the longest in its stage first
+        return d.stage_changed_at, False
+    if sort == "title":
+        return d.title, False
+    if sort == "client":
+        return client_t.c.name, False
+    raise Invalid({"sort": _("must be one of {choices}").format(choices=", ".join(SORTS))})
+
+
+def _cursor_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _from_cursor(sort: str, value: Any) -> Any:
+    if sort == "amount":
+        return Decimal(value)
+    if sort == "close":
+        return date.fromisoformat(value)
+    if sort == "stage_age":
+        return datetime.fromisoformat(value)
+    return value
+
+
+def list_deals(
+    s: Session,
+    actor: Actor,
+    flt: DealFilter | None = None,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[DealOut]:
+    """Deals in the filter's sort (newest first by default), a page at a time."""
+    check_limit(limit)
+    f = flt or DealFilter()
+    d = deal_t.c
+    conds = filter_conditions(actor, f)
+    key, descending = sort_key(f.sort)
+    descending ^= f.reverse
+    columns = [d.id] if f.sort == "newest" else [key, d.id]
+    list_name = f"deals:{f.sort}:{int(descending)}"
     if after:
-        conds.append(keyset([d.id], decode_cursor(after, [int], list_name="deals"), True))
-    rows = s.execute(_query(actor).where(*conds).order_by(d.id.desc()).limit(limit + 1)).all()
+        kinds: list[type] = [int] if f.sort == "newest" else [str, int]
+        raw = decode_cursor(after, kinds, list_name=list_name)
+        values = raw if f.sort == "newest" else [_from_cursor(f.sort, raw[0]), raw[1]]
+        conds.append(keyset(columns, values, descending))
+    order = [c.desc() if descending else c.asc() for c in columns]
+    query = _query(actor).add_columns(key.label("sort_key"))
+    rows = s.execute(query.where(*conds).order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor([rows[-1].id], list_name="deals") if more and rows else None
+    cursor = None
+    if more and rows:
+        last = rows[-1]
+        cursor_values = [last.id] if f.sort == "newest" else [_cursor_value(last.sort_key), last.id]
+        cursor = encode_cursor(cursor_values, list_name=list_name)
     return Page(items=[_out(r) for r in rows], next_cursor=cursor)
+
+
+def count_deals(s: Session, actor: Actor, flt: DealFilter | None = None) -> int:
+    """How many deals the filter holds (the list's length)."""
+    f = flt or DealFilter()
+    query = (
+        sa.select(sa.func.count())
+        .select_from(
+            deal_t.join(client_t, client_t.c.id == deal_t.c.client_id).join(
+                stage_t, stage_t.c.id == deal_t.c.stage_id
+            )
+        )
+        .where(*access_conditions(actor), *filter_conditions(actor, f))
+    )
+    return int(s.execute(query).scalar_one())
+
+
+# what update_deal may change, and how the audit names it
+EDITABLE = (
+    "title",
+    "amount",
+    "currency",
+    "contact_id",
+    "owner_id",
+    "expected_close",
+    "source",
+    "kind",
+    "competitor",
+    "description",
+    "lost_reason",
+)
+
+
+def update_deal(
+    s: Session, actor: Actor, deal_id: int, *, version: int, changes: dict[str, Any]
+) -> DealOut:
+    """Change a deal's fields (see EDITABLE); the stage moves only through ``move_deal``.
+
+    Refused, with the reason: an amount typed while it follows the line items, a
+    currency change on a deal with lines (their prices are in the deal's currency),
+    a lost reason on a deal that is not lost, a contact of another client, an owner
+    out of the actor's reach.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise Invalid(
+            {
+                k: _("a deal has no field you can change called {name}").format(name=k)
+                for k in unknown
+            }
+        )
+    current = get_deal(s, actor, deal_id)
+    check_version(s, "deal", deal_id, version, current.version)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for key, raw in changes.items():
+        if key == "title":
+            value: Any = clean(raw)
+            if not value:
+                errors["title"] = _("a deal needs a title")
+        elif key == "amount":
+            try:
+                value = parse_amount(raw if raw not in (None, "") else 0)
+            except Invalid as exc:
+                errors.update(exc.errors)
+                continue
+            if current.amount_from_items and value != current.amount:
+                errors["amount"] = _(
+                    "the amount follows the line items: change the lines, or stop the "
+                    "amount following them first"
+                )
+        elif key == "currency":
+            value = clean(raw).upper()
+            if len(value) != 3 or not value.isalpha():
+                errors["currency"] = _("use a three-letter ISO code such as RUB, USD or CNY")
+            elif value != current.currency and _has_items(s, deal_id):
+                errors["currency"] = _(
+                    "the deal has line items priced in {currency}: remove them to change "
+                    "the currency"
+                ).format(currency=current.currency)
+        elif key == "contact_id":
+            value = raw
+            if value is not None:
+                check_links(s, actor, current.client_id, int(value), None)
+        elif key == "owner_id":
+            value = int(raw)
+            if value != current.owner_id:
+                check_user_in_reach(s, actor, value, N_("owner"))
+        elif key == "expected_close":
+            value = raw
+            if value is not None and not isinstance(value, date):
+                errors["expected_close"] = _("not a date")
+        elif key == "lost_reason":
+            value = clean(raw)
+            if value != current.lost_reason and _outcome(s, current.stage_id) != "lost":
+                errors["lost_reason"] = _("only a lost deal has a reason it was lost")
+            elif not value and _outcome(s, current.stage_id) == "lost":
+                errors["lost_reason"] = _("say why the deal was lost")
+        elif key == "kind":
+            value = clean(raw)[:50]
+        else:
+            value = clean(raw)
+        if getattr(current, key) != value:
+            values[key] = value
+    if errors:
+        raise Invalid(errors)
+    if not values:
+        return current
+    versioned_update(
+        s,
+        actor,
+        deal_t,
+        entity="deal",
+        entity_id=deal_id,
+        base_version=version,
+        values=values,
+        audit_changes={k: [plain(getattr(current, k)), plain(v)] for k, v in values.items()},
+        client_id=current.client_id,
+    )
+    return get_deal(s, actor, deal_id)
+
+
+def _has_items(s: Session, deal_id: int) -> bool:
+    item_t = table(DealItem)
+    found = s.execute(sa.select(item_t.c.id).where(item_t.c.deal_id == deal_id).limit(1)).first()
+    return found is not None
+
+
+def _outcome(s: Session, stage_id: int) -> str:
+    return str(s.execute(sa.select(stage_t.c.outcome).where(stage_t.c.id == stage_id)).scalar_one())
 
 
 def _out(r: Any) -> DealOut:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from termcrm.i18n import _
 from termcrm.services.actor import Actor
+from termcrm.services.access import department_subtree
 from termcrm.services.deals import access_conditions
 from termcrm.services.errors import Invalid
 from termcrm.store.dates import seconds_between
@@ -184,12 +185,7 @@ def find_pipeline(s: Session, ref: str | int | None) -> tuple[int, str] | None:
 
 
 def _subtree(department_id: int) -> sa.Select[tuple[int]]:
-    """The department and every department below it (its own parameter name, so that it
-    can sit beside the access rule's own subtree in one statement)."""
-    root: sa.BindParameter[int] = sa.bindparam(DEPT_PARAM, department_id)
-    tree = sa.select(dept_t.c.id).where(dept_t.c.id == root).cte(recursive=True)
-    tree = tree.union_all(sa.select(dept_t.c.id).where(dept_t.c.parent_id == tree.c.id))
-    return sa.select(tree.c.id)
+    return department_subtree(department_id, param=DEPT_PARAM)
 
 
 def _day_start(day: date) -> datetime:

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
+from termcrm.store.search import sqlite_casefold
+
 BUSY_TIMEOUT_S = 30.0
 # A search that checks the access rule of each full-text hit reads thousands of
 # client rows scattered over the file. With SQLite's defaults (a 2 MiB page cache,
@@ -94,6 +96,7 @@ def _configure_sqlite(engine: Engine, *, interactive: bool = False) -> None:
         cur.execute(f"PRAGMA cache_size = -{cache_kib}")
         cur.execute(f"PRAGMA mmap_size = {mmap_bytes}")
         cur.close()
+        dbapi_conn.create_function("termcrm_casefold", 1, sqlite_casefold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:

@@ -12,10 +12,12 @@ to a prefix match on the casefolded name (``name_key``), which a b-tree serves.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 
 MIN_TRIGRAM = 3
 
@@ -121,3 +123,34 @@ def name_prefix(dialect: str, column: sa.ColumnElement[str], prefix: str) -> sa.
         collated = column.collate("C")
         return sa.and_(collated >= prefix, collated < upper)
     return sa.and_(column >= prefix, column < upper)
+
+
+# -- a case-insensitive match over any text column
+
+
+class casefolded(sa.sql.functions.GenericFunction[str]):
+    """``casefolded(column)``: the column casefolded, for a case-insensitive ``contains``.
+
+    SQLite's own lower() folds ASCII only, so on SQLite this is a Python function the
+    engine registers on every connection (``termcrm_casefold``); PostgreSQL's lower()
+    folds every script.
+    """
+
+    type = sa.String()
+    name = "casefolded"
+    inherit_cache = True
+
+
+@compiles(casefolded, "sqlite")
+def _casefolded_sqlite(element: casefolded, compiler: Any, **kw: Any) -> str:
+    return f"termcrm_casefold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(casefolded)
+def _casefolded_other(element: casefolded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+def sqlite_casefold(value: str | None) -> str | None:
+    """What ``termcrm_casefold`` computes on SQLite (registered by the engine)."""
+    return None if value is None else unicodedata.normalize("NFC", value.casefold())
