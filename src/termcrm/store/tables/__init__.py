@@ -26,6 +26,7 @@ from termcrm.store.tables.deals import (
 )
 from termcrm.store.tables.exchange import ImportReject, ImportRun, Segment
 from termcrm.store.tables.org import Department, User
+from termcrm.store.tables.sales import Payment, SalesPlan, Shipment
 
 metadata = SQLModel.metadata
 
@@ -51,12 +52,15 @@ __all__ = [
     "ImportReject",
     "ImportRun",
     "Interaction",
+    "Payment",
     "Phone",
     "Pipeline",
     "PriceList",
     "PriceListItem",
     "Product",
+    "SalesPlan",
     "Segment",
+    "Shipment",
     "SignificantDate",
     "Stage",
     "Task",
