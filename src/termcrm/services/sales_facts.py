@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -20,7 +20,6 @@ from termcrm.i18n import _
 from termcrm.services.access import visible_clients
 from termcrm.services.actor import ADMIN, DIRECTOR, Actor
 from termcrm.services.clients import require_visible_client
-from termcrm.services.deal_items import parse_quantity
 from termcrm.services.deals import parse_amount
 from termcrm.services.errors import Forbidden, Invalid
 from termcrm.services.text import clean
@@ -61,6 +60,21 @@ def _currency(errors: dict[str, str], value: str) -> str:
     if len(code) != 3 or not code.isalpha():
         errors["currency"] = _("use a three-letter ISO code such as RUB, USD or CNY")
     return code
+
+
+def _signed(
+    errors: dict[str, str], field: str, value: Any, *, places: Decimal = Decimal("0.01")
+) -> Decimal:
+    """An amount or a quantity of a shipment: a return is negative."""
+    text = str(value).replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        number = Decimal(text).quantize(places)
+    except (InvalidOperation, ValueError):
+        errors[field] = _("'{value}' is not a number").format(value=value)
+        return Decimal("0")
+    if abs(number) >= Decimal("1e15"):
+        errors[field] = _("a number this large does not fit")
+    return number
 
 
 def _external(value: str | None) -> str | None:
@@ -108,16 +122,8 @@ def save_shipment(
     client = require_visible_client(s, actor, client_id)
     errors: dict[str, str] = {}
     code = _currency(errors, currency)
-    try:
-        money = parse_amount(amount)
-    except Invalid as exc:
-        errors.update(exc.errors)
-        money = Decimal("0")
-    try:
-        qty = parse_quantity(quantity) if quantity not in (None, "") else Decimal("0")
-    except Invalid as exc:
-        errors.update(exc.errors)
-        qty = Decimal("0")
+    money = _signed(errors, "amount", amount)
+    qty = _signed(errors, "quantity", quantity or 0, places=Decimal("0.001"))
     group = clean(product_group)[:100]
     if product_id is not None:
         product = s.execute(
