@@ -90,7 +90,8 @@ def test_the_decoy_would_be_caught(decoy_path: Path):
 
 
 @pytest.mark.parametrize(
-    "packages", [("termcrm.services",), ("termcrm.store",), ("termcrm.exchange",)]
+    "packages",
+    [("termcrm.services",), ("termcrm.store",), ("termcrm.exchange",), ("termcrm.reports",)],
 )
 def test_headless_layers_never_import_the_tui_or_the_cli(decoy_path: Path, packages: tuple[str]):
     modules = _imported(decoy_path, *packages)

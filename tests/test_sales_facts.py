@@ -127,3 +127,23 @@ def test_plans_set_change_and_reach(db, team):
         assert (
             sales_plans.plans(s, team.director, period=(date(2026, 4, 1), date(2026, 4, 30))) == []
         )
+
+
+def test_cli_plan_set_and_list(db, admin, db_url, monkeypatch, tmp_path):
+    from termcrm.services import org
+    from test_funnel import ME, invoke
+
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("TERMCRM_CONFIG", str(tmp_path / "none.toml"))
+    with db.write() as s:
+        make_team(s, admin)
+        org.add_user(s, admin, ME, role="director", department=None, full_name="Me Myself")
+    out = invoke(db_url, "plan", "set", "2026-12", "500 000", "--user", "rep")
+    assert "Plan for Rep, 2026-12: 500,000.00 RUB" in out
+    invoke(db_url, "plan", "set", "2026-12", "2000000", "--department", "North")
+    listed = invoke(db_url, "plan", "list", "--period", "2026-Q4")
+    assert "Rep" in listed and "North" in listed and "2,000,000.00" in listed
+    assert "not a month" in invoke(db_url, "plan", "set", "2026-13", "1", "--user", "rep", code=2)
+    assert "--user or --department" in invoke(db_url, "plan", "set", "2026-12", "1", code=2)
+    refused = invoke(db_url, "plan", "set", "2026-12", "lots", "--user", "rep", code=1)
+    assert "is not an amount" in refused

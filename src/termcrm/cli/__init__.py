@@ -20,6 +20,7 @@ from termcrm.cli import (
     journal,
     pipelines,
     planner,
+    plans,
     products,
     system,
     tasks,
@@ -79,6 +80,7 @@ app.add_typer(pipelines.app, name="pipeline")
 app.add_typer(deals.app, name="deal")  # with its lines and proposal (deal_lines)
 app.add_typer(products.app, name="product")
 app.add_typer(products.price_lists, name="price-list")
+app.add_typer(plans.app, name="plan")
 app.command("funnel")(funnel.funnel)
 app.command("forecast")(funnel.forecast)
 app.command("history")(system.history)
