@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from termcrm.services import client_lists, clients, demo, org, search_index
+from termcrm.services import client_lists, clients, deal_items, demo, org, products, search_index
 from termcrm.services.actor import ADMIN, DIRECTOR, MANAGER, REP, Actor
 from termcrm.services.demo import DemoSummary, load_demo
 from termcrm.services.errors import CrmError, Invalid
@@ -28,12 +28,16 @@ from termcrm.store.tables import (
     Contact,
     CustomField,
     Deal,
+    DealItem,
     DealStageChange,
     Department,
     Email,
     Interaction,
     Phone,
     Pipeline,
+    PriceList,
+    PriceListItem,
+    Product,
     Stage,
     Task,
     User,
@@ -66,6 +70,9 @@ SUMMARY_TABLES = {
     "tasks": Task,
     "deals": Deal,
     "deal_stage_changes": DealStageChange,
+    "products": Product,
+    "price_lists": PriceList,
+    "deal_items": DealItem,
 }
 
 
@@ -164,6 +171,61 @@ def _aware(value: Any) -> datetime:
     if isinstance(value, str):  # SQLite's max() hands back the stored text
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_the_catalog_price_lists_and_line_items(db: Database, loaded: DemoSummary) -> None:
+    """Products in the three languages, a default price list per currency pricing every
+    product, and line items on a good share of deals whose amount is the lines' total,
+    read back through the services."""
+    assert loaded.products == 36 and loaded.price_lists == 3
+    assert _count(db, PriceListItem) == 3 * 36
+    with db.read() as s:
+        admin = org.actor_by_login(s, "admin")
+        catalog = products.list_products(s)
+        assert len(catalog) == 36 and len({p.sku.lower() for p in catalog}) == 36
+        assert all(p.sku and p.unit and p.category for p in catalog)
+        names = " ".join(p.name for p in catalog)
+        assert "Бумага офисная" in names and "Copy paper" in names and "复印纸" in names
+        lists = products.list_price_lists(s)
+        assert sorted(pl.currency for pl in lists) == ["CNY", "RUB", "USD"]
+        assert all(pl.is_default and pl.products == 36 for pl in lists)
+        rub = next(pl for pl in lists if pl.currency == "RUB")
+        assert all(p.price > 0 for p in products.prices(s, rub.id))
+        paper = products.find_product(s, "BUM-A4-500")
+        assert products.default_price(s, paper.id, "RUB") == Decimal("390.00")
+        assert products.default_price(s, paper.id, "CNY") == Decimal("32.50")  # 390 / 12
+
+        deal_ids = list(s.execute(sa.select(deal_t.c.id).order_by(deal_t.c.id)).scalars())
+        with_items = 0
+        discounted = 0
+        for deal_id in deal_ids:
+            got = deal_items.items_of(s, admin, deal_id)
+            if not got.items:
+                assert not got.amount_from_items
+                continue
+            with_items += 1
+            assert got.amount_from_items and 1 <= len(got.items) <= 5
+            assert got.deal.amount == got.total > 0
+            assert [i.position for i in got.items] == list(range(1, len(got.items) + 1))
+            for item in got.items:
+                price = products.default_price(s, item.product_id or 0, got.deal.currency)
+                assert item.price == price and item.quantity >= 1
+                assert item.amount == deal_items.line_amount(
+                    item.quantity, item.price, item.discount_pct
+                )
+                discounted += item.discount_pct > 0
+        having = s.execute(sa.select(sa.func.count(sa.distinct(table(DealItem).c.deal_id))))
+        assert with_items == having.scalar_one()
+        assert 0.4 * len(deal_ids) < with_items < 0.8 * len(deal_ids)
+        assert 0 < discounted < loaded.deal_items
+        # a deal's lines are in its client's language: a RUB deal sells Russian products
+        rub_deal = s.execute(
+            sa.select(sa.func.min(deal_t.c.id)).where(
+                deal_t.c.currency == "RUB", deal_t.c.amount_from_items.is_(True)
+            )
+        ).scalar_one()
+        lines = deal_items.items_of(s, admin, rub_deal).items
+        assert all(any("\u0400" <= ch <= "\u04ff" for ch in i.name) for i in lines)
 
 
 def test_the_team_has_every_role_and_owners_are_reps_of_the_right_department(

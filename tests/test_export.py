@@ -427,8 +427,11 @@ def test_other_lists_xlsx_cell_by_cell(db: Database, world: World, tmp_path: Pat
             deal.title,
             deal.client,
             deal.client_id,
+            "Sales",  # the default pipeline
             deal.stage,
+            deal.kind,
             deal.amount,
+            deal.amount_from_items,
             deal.currency,
             deal.expected_close,
             deal.owner,

@@ -210,14 +210,21 @@ def move(
 
 @app.command()
 @guarded
-def stages(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """The stages of the default pipeline."""
-    from termcrm.services import deals
+def stages(
+    ctx: typer.Context,
+    pipeline: Annotated[
+        str | None, typer.Option(help="pipeline id or name (default: the default pipeline)")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The stages of a pipeline (default: the default pipeline), in order."""
+    from termcrm.services import deals, pipelines
 
     rt = runtime(ctx)
     rt.actor  # noqa: B018 - identify the user before touching data
-    with rt.write() as s:
-        items = deals.stages(s)
+    with rt.write() as s:  # a fresh database gets its default pipeline here
+        pid = None if pipeline is None else pipelines.pipeline_id(s, pipeline)
+        items = deals.stages(s, pid)
     emit(
         items,
         [

@@ -17,7 +17,13 @@ config_app = typer.Typer(help="Settings in force and where they come from.", no_
 @guarded
 def history(
     ctx: typer.Context,
-    entity: Annotated[str, typer.Argument(help="client, contact, deal, task, user, department")],
+    entity: Annotated[
+        str,
+        typer.Argument(
+            help="client, contact, deal, task, user, department, pipeline, stage, product, "
+            "price-list"
+        ),
+    ],
     entity_id: Annotated[int, typer.Argument(help="its id")],
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -32,7 +32,9 @@ def header_key(title: str) -> str:
 
 
 # titles every entity ignores: termcrm's read-only export columns and rejects-file columns
+# (a deal's "Amount follows items" says how the amount was made; the items are not imported)
 IGNORED = {
+    "amountfollowsitems",
     "sourcerow",
     "rejectreason",
     "department",
@@ -486,7 +488,26 @@ TITLES: dict[str, dict[str, list[str]]] = {
         "client": CLIENT_REF_TITLES,
         "client_id": ["Client ID", "ID клиента", "客户ID"],
         "client_tax_id": CLIENT_TAX_TITLES,
+        "pipeline": [
+            "Pipeline",
+            "Sales pipeline",
+            "Funnel",
+            "Воронка",
+            "Воронка продаж",
+            "销售漏斗",
+            "漏斗",
+            "销售管道",
+        ],
         "stage": ["Stage", "Deal stage", "Этап", "Стадия", "Этап сделки", "阶段", "销售阶段"],
+        "kind": [
+            "Type",
+            "Deal type",
+            "Тип",
+            "Тип сделки",
+            "Вид сделки",
+            "类型",
+            "商机类型",
+        ],
         "amount": [
             "Amount",
             "Sum",
@@ -571,6 +592,7 @@ LABELS: dict[str, str] = {
     "user": N_("user"),
     "deal_id": N_("deal id"),
     "title": N_("title"),
+    "pipeline": N_("pipeline"),
     "stage": N_("stage"),
     "amount": N_("amount"),
     "currency": N_("currency"),

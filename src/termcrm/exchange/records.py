@@ -1020,6 +1020,18 @@ class InteractionHandler(Handler):
 class DealHandler(Handler):
     entity = "deals"
 
+    def pipeline_ref(self, cells: Mapping[str, list[Any]]) -> int | None:
+        """The pipeline a row names (by name or id); None: the default pipeline."""
+        from termcrm.services import pipelines
+
+        ref = clean(V.text(self.one(cells, "pipeline")))
+        if not ref:
+            return None
+        try:
+            return pipelines.pipeline_id(self.s, ref)
+        except Invalid as exc:
+            raise RowError(f"{self.column('pipeline')}: {exc.errors['pipeline']}") from None
+
     def one_row(self, row: Any) -> Any:
         from termcrm.services import deals
 
@@ -1031,6 +1043,7 @@ class DealHandler(Handler):
             raise RowError(_("the row names no client"))
         stage = clean(V.text(self.one(cells, "stage"))) or None
         lost_reason = clean(V.text(self.one(cells, "lost_reason")))
+        pipeline_id = self.pipeline_ref(cells)  # an unknown one rejects the row, duplicate or not
         if self.on_duplicate != "create":
             for other, other_title, version in matching.deals_of(s, client_id):
                 if fold(other_title) == fold(title):
@@ -1053,7 +1066,7 @@ class DealHandler(Handler):
         owner_id = self.user_id("owner", cells["owner"]) if cells.get("owner") else None
         lost = False
         if stage is not None:
-            found = [x for x in deals.stages(s) if fold(x.name) == fold(stage)]
+            found = [x for x in deals.stages(s, pipeline_id) if fold(x.name) == fold(stage)]
             lost = bool(found) and found[0].outcome == "lost"
         made = deals.add_deal(
             s, actor, title=title, client_id=client_id, amount=amount, currency=currency,
@@ -1061,6 +1074,7 @@ class DealHandler(Handler):
             source=clean(V.text(self.one(cells, "source"))),
             competitor=clean(V.text(self.one(cells, "competitor"))),
             description="\n".join(V.multiline(v) for v in cells.get("description", [])),
+            pipeline=pipeline_id, kind=clean(V.text(self.one(cells, "kind"))),
         )  # fmt: skip
         if lost:
             deals.move_deal(

@@ -52,6 +52,7 @@ from termcrm.store.tables import (
     Email,
     Interaction,
     Phone,
+    Pipeline,
     Stage,
     Task,
     User,
@@ -70,6 +71,7 @@ interaction_t = table(Interaction)
 task_t = table(Task)
 deal_t = table(Deal)
 stage_t = table(Stage)
+pipeline_t = table(Pipeline)
 
 BATCH = 2000  # rows per query
 # The journal and tasks are read in time order, which no index serves (there are
@@ -172,8 +174,11 @@ class DealExport:
     title: str
     client: str
     client_id: int
+    pipeline: str
     stage: str
+    kind: str  # the deal's type
     amount: Decimal
+    amount_from_items: bool  # the amount follows the deal's line items
     currency: str
     expected_close: date | None
     owner: str
@@ -738,8 +743,11 @@ def iter_deals(
             d.title,
             client_t.c.name,
             d.client_id,
+            pipeline_t.c.name,
             stage_t.c.name,
+            d.kind,
             d.amount,
+            d.amount_from_items,
             d.currency,
             d.expected_close,
             _person(user_t.c.full_name, user_t.c.login),
@@ -754,6 +762,7 @@ def iter_deals(
         .select_from(
             deal_t.join(client_t, client_t.c.id == d.client_id)
             .join(stage_t, stage_t.c.id == d.stage_id)
+            .join(pipeline_t, pipeline_t.c.id == d.pipeline_id)
             .join(user_t, user_t.c.id == d.owner_id)
         )
         .order_by(d.id.desc())

@@ -14,14 +14,42 @@ from termcrm.services.clients import get_client
 from termcrm.services.contacts import get_contact
 from termcrm.services.deals import get_deal
 from termcrm.services.dto import AuditOut
-from termcrm.services.errors import Invalid
+from termcrm.services.errors import Invalid, NotFound
 from termcrm.services.tasks import get_task
-from termcrm.store.tables import AuditEntry, Department, User, table
+from termcrm.store.tables import (
+    AuditEntry,
+    Department,
+    Pipeline,
+    PriceList,
+    Product,
+    Stage,
+    User,
+    table,
+)
 
 audit_t = table(AuditEntry)
 user_t = table(User)
 dept_t = table(Department)
-ENTITIES = ("client", "contact", "deal", "task", "user", "department")
+ENTITIES = (
+    "client",
+    "contact",
+    "deal",
+    "task",
+    "user",
+    "department",
+    "pipeline",
+    "stage",
+    "product",
+    "price_list",
+)
+# the configuration everyone may read (services/pipelines.py, services/products.py), so
+# everyone may read its history too; deleted ones keep theirs
+CONFIGURATION = {
+    "pipeline": (table(Pipeline), N_("pipeline {id} does not exist")),
+    "stage": (table(Stage), N_("stage {id} does not exist")),
+    "product": (table(Product), N_("product {id} does not exist")),
+    "price_list": (table(PriceList), N_("price list {id} does not exist")),
+}
 
 
 def history(
@@ -29,12 +57,25 @@ def history(
 ) -> list[AuditOut]:
     """The latest ``limit`` changes of one record, oldest first.
 
-    A client's history includes its contacts,
-    journal entries, tasks and deals. Access is checked on the record itself."""
+    A client's history includes its contacts, journal entries, tasks and deals; a
+    deal's includes its line items (recorded as changes of the deal); a pipeline's
+    includes its stages. Access is checked on the record itself: pipelines, stages,
+    products and price lists are read by everyone, as their lists are."""
+    entity = entity.replace("-", "_")  # price-list, as the command is spelt
     if entity not in ENTITIES:
         raise Invalid({"entity": _("must be one of {choices}").format(choices=", ".join(ENTITIES))})
     a = audit_t.c
-    if entity == "client":
+    if entity in CONFIGURATION:
+        table_, missing = CONFIGURATION[entity]
+        found = s.execute(sa.select(table_.c.id).where(table_.c.id == entity_id)).first()
+        if found is None:
+            raise NotFound(_(missing).format(id=entity_id))
+        where = sa.and_(a.entity == entity, a.entity_id == entity_id)
+        if entity == "pipeline":
+            stage_c = CONFIGURATION["stage"][0].c
+            stages = sa.select(stage_c.id).where(stage_c.pipeline_id == entity_id)
+            where = sa.or_(where, sa.and_(a.entity == "stage", a.entity_id.in_(stages)))
+    elif entity == "client":
         get_client(s, actor, entity_id, include_deleted=True)
         where = sa.or_(
             sa.and_(a.entity == "client", a.entity_id == entity_id), a.client_id == entity_id

@@ -26,7 +26,13 @@ What it creates (N = ``clients``):
   durations on planned calls, meetings and visits and a 15-minute reminder on half of
   the open tasks; for one company in 40 a repeating call on the first Monday of each
   month (in the zone of the client's locale); company dates (foundation day,
-  professional holiday, contract anniversary) for about one company in eight.
+  professional holiday, contract anniversary) for about one company in eight;
+- with ``history``, a product catalog too: 12 products and services per language
+  (Russian, English, Chinese) with a SKU, a unit and a category; a default price list
+  per demo currency (RUB, USD, CNY) pricing every product; and line items on about 60%
+  of the deals (1-5 lines of products in the client's language, quantities sized to
+  the deal, a discount on some lines), whose amount then follows the items (their
+  total, ``deal_items.line_amount`` per line).
 
 ``client.search_body`` and ``name_key`` are computed here exactly as
 ``search_index.refresh`` and the client service would. No audit entry is
@@ -50,7 +56,13 @@ from termcrm.services import org
 from termcrm.services.access import require_admin
 from termcrm.services.actor import ADMIN, DIRECTOR, MANAGER, REP, Actor
 from termcrm.services.audit import record
-from termcrm.services.demo.generator import TABLES, Generator, Team, make_pools
+from termcrm.services.demo.generator import (
+    CATALOG_TABLES,
+    TABLES,
+    Generator,
+    Team,
+    make_pools,
+)
 from termcrm.services.errors import Invalid
 from termcrm.store import bulk
 from termcrm.store.engine import Database
@@ -101,6 +113,9 @@ class DemoSummary:
     deals: int
     deal_stage_changes: int
     significant_dates: int
+    products: int
+    price_lists: int
+    deal_items: int
     admin_login: str
     logins: tuple[str, ...]  # the demo team, director first
 
@@ -185,6 +200,10 @@ def _load(
     ids = bulk.IdAllocator(s)
     counts = dict.fromkeys(TABLES, 0)
     with bulk.bulk_loading(s), bulk.search_index_suspended(s):
+        catalog = gen.catalog(ids) if history else {}
+        for name, rows_of in catalog.items():
+            bulk.bulk_insert(s, CATALOG_TABLES[name], rows_of)
+            counts[name] = len(rows_of)
         done = 0
         while done < clients:
             n = min(BATCH, clients - done)
@@ -198,7 +217,7 @@ def _load(
                 progress("clients", done)
         if progress is not None:
             progress("search index", done)
-    bulk.analyze(s, list(TABLES.values()))
+    bulk.analyze(s, [*TABLES.values(), *CATALOG_TABLES.values()])
     summary = DemoSummary(
         departments=len(DEPARTMENTS),
         users=len(team.logins) + int(admin_created),
@@ -214,6 +233,9 @@ def _load(
         deals=counts["deal"],
         deal_stage_changes=counts["deal_stage_history"],
         significant_dates=counts["significant_date"],
+        products=counts.get("product", 0),
+        price_lists=counts.get("price_list", 0),
+        deal_items=counts["deal_item"],
         admin_login=actor.login,
         logins=team.logins,
     )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from termcrm.services.deal_items import line_amount
 from termcrm.services.demo import words as w
 from termcrm.services.text import build_search_body, fold
 from termcrm.services.validation import inn_with_checksum
@@ -25,11 +26,15 @@ from termcrm.store.tables import (
     ClientTag,
     Contact,
     Deal,
+    DealItem,
     DealStageChange,
     Department,
     Email,
     Interaction,
     Phone,
+    PriceList,
+    PriceListItem,
+    Product,
     SignificantDate,
     Task,
     User,
@@ -44,7 +49,17 @@ address_t = table(Address)
 phone_t = table(Phone)
 email_t = table(Email)
 deal_t = table(Deal)
+item_t = table(DealItem)
 history_t = table(DealStageChange)
+product_t = table(Product)
+price_list_t = table(PriceList)
+price_t = table(PriceListItem)
+# roubles per unit of each demo currency: deal sizes and the price lists' conversions
+RATES = {"RUB": Decimal(1), "USD": Decimal(90), "CNY": Decimal(12)}
+ITEM_SHARE = 0.6  # deals with line items (their amount follows the items)
+LINES = (1, 1, 2, 2, 2, 3, 3, 4, 5)  # lines per such deal
+DISCOUNTS = (0, 0, 0, 0, 0, 0, 3, 5, 5, 7, 10, 15)  # percent off a line
+CENT = Decimal("0.01")
 # the types of deal a team speaks of, in the language of the clients of each currency
 DEAL_KINDS = {
     "RUB": ("Новый клиент", "Повторная продажа", "Допродажа"),
@@ -70,10 +85,17 @@ TABLES: dict[str, sa.Table] = {
     "phone": phone_t,
     "email": email_t,
     "deal": deal_t,
+    "deal_item": item_t,
     "deal_stage_history": history_t,
     "interaction": interaction_t,
     "task": task_t,
     "significant_date": date_t,
+}
+# written once, before the first batch (Generator.catalog)
+CATALOG_TABLES: dict[str, sa.Table] = {
+    "product": product_t,
+    "price_list": price_list_t,
+    "price_list_item": price_t,
 }
 
 
@@ -187,6 +209,18 @@ class _Company:
     domain: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Product:
+    """A product of the demo catalog, with its price in each demo currency."""
+
+    id: int
+    sku: str
+    name: str
+    unit: str
+    service: bool  # sold by the hour or the trip: a few at a time
+    prices: dict[str, Decimal]
+
+
 @dataclass(slots=True)
 class _Pending:
     """One client under construction, with everything that hangs off it."""
@@ -217,6 +251,9 @@ class Generator:
         # the planner's additions (durations, reminders, repeating tasks, company dates)
         # draw from a stream of their own: the rest of the demo stays as it was
         self.plan_rng = Random(str(rng.getstate()[1][:8]))
+        # and so do the line items of deals (the deals themselves stay as they were)
+        self.item_rng = Random("items" + str(rng.getstate()[1][:8]))
+        self.products: dict[str, list[_Product]] = {}  # locale code -> its catalog
         self.pools = pools
         self.history = history
         self.now = utcnow()
@@ -527,6 +564,55 @@ class Generator:
             emails.append(self._email(f"{local}@{domain}"))
         return row, phones, emails
 
+    # -- the product catalog
+
+    def catalog(self, ids: bulk.IdAllocator) -> dict[str, list[dict[str, Any]]]:
+        """Rows of the product catalog (each locale's products in its language) and of a
+        default price list per demo currency pricing every product; remembered for the
+        deals' line items."""
+        at = self.today - timedelta(days=760)  # before the first deal
+        entries = [(loc, entry) for loc in w.LOCALES for entry in loc.catalog]
+        currencies = list(dict.fromkeys(loc.currency for loc in w.LOCALES))
+        out: dict[str, list[dict[str, Any]]] = {
+            "product": [],
+            "price_list": [],
+            "price_list_item": [],
+        }
+        for (loc, (sku, name, unit, category, price, service)), product_id in zip(
+            entries, ids.take(product_t, len(entries)), strict=True
+        ):
+            native = Decimal(price)
+            prices = {c: _convert(native, loc.currency, c) for c in currencies}
+            product = _Product(product_id, sku, name, unit, service, prices)
+            self.products.setdefault(loc.code, []).append(product)
+            row = {
+                "id": product_id,
+                "sku": sku,
+                "name": name,
+                "unit": unit,
+                "category": category,
+                "description": "",
+                "active": True,
+            }
+            out["product"].append(self._stamp(row, at))
+        every = [p for products in self.products.values() for p in products]
+        for currency, list_id in zip(
+            currencies, ids.take(price_list_t, len(currencies)), strict=True
+        ):
+            loc = next(x for x in w.LOCALES if x.currency == currency)
+            row = {
+                "id": list_id,
+                "name": f"{loc.price_list} {currency}",
+                "currency": currency,
+                "is_default": True,
+            }
+            out["price_list"].append(self._stamp(row, at))
+            out["price_list_item"].extend(
+                {"price_list_id": list_id, "product_id": p.id, "price": p.prices[currency]}
+                for p in every
+            )
+        return out
+
     # -- one batch
 
     def batch(self, n: int, ids: bulk.IdAllocator) -> dict[str, list[dict[str, Any]]]:
@@ -792,9 +878,10 @@ class Generator:
         scale = {"large wholesale": 2_000_000, "trade network": 4_000_000}.get(group, 300_000)
         if group == "own retail":
             scale = 60_000
-        rate = {"RUB": 1, "USD": 90, "CNY": 12}[p.loc.currency]
+        rate = int(RATES[p.loc.currency])
         amount = Decimal(int(rng.uniform(0.1, 1.0) * scale / rate)) * 10
         loc = p.loc
+        lines_total = self._items(loc, deal_id, amount, out)
         out["deal"].append(
             {
                 "id": deal_id,
@@ -808,7 +895,8 @@ class Generator:
                 "pipeline_id": self.pipeline_id,
                 "stage_id": path[-1],
                 "owner_id": p.owner,
-                "amount": amount,
+                "amount": amount if lines_total is None else lines_total,
+                "amount_from_items": lines_total is not None,
                 "currency": loc.currency,
                 "expected_close": (end + timedelta(days=rng.randint(0, 60))).date()
                 if outcome == "open"
@@ -826,3 +914,45 @@ class Generator:
             }
         )
         return start
+
+    def _items(
+        self, loc: w.Locale, deal_id: int, target: Decimal, out: dict[str, list[dict[str, Any]]]
+    ) -> Decimal | None:
+        """Line items for a good share of deals, sized to about ``target``; their total
+        (None: the deal has no lines)."""
+        rng = self.item_rng
+        catalog = self.products.get(loc.code)
+        if not catalog or rng.random() >= ITEM_SHARE:
+            return None
+        n = min(rng.choice(LINES), len(catalog))
+        total = Decimal("0.00")
+        for position, product in enumerate(rng.sample(catalog, n), 1):
+            price = product.prices[loc.currency]
+            if product.service:
+                quantity = Decimal(rng.randint(1, 12))
+            else:
+                share = target / n * Decimal(rng.randint(50, 150)) / 100
+                quantity = max(Decimal(1), (share / price).quantize(Decimal(1)))
+            discount = Decimal(rng.choice(DISCOUNTS)).quantize(CENT)
+            total += line_amount(quantity, price, discount)
+            out["deal_item"].append(
+                {
+                    "deal_id": deal_id,
+                    "product_id": product.id,
+                    "position": position,
+                    "name": product.name,
+                    "sku": product.sku,
+                    "unit": product.unit,
+                    "quantity": quantity,
+                    "price": price,
+                    "discount_pct": discount,
+                }
+            )
+        return total
+
+
+def _convert(price: Decimal, have: str, want: str) -> Decimal:
+    """A price in another demo currency: whole roubles, cents of the others."""
+    value = price * RATES[have] / RATES[want]
+    step = Decimal(1) if want == "RUB" else CENT
+    return max(CENT, value.quantize(step)).quantize(CENT)

@@ -44,6 +44,10 @@ class Locale:
     series_title: str = "Monthly call"  # a repeating task: the first Monday of each month
     # (kind, title) of a company's significant dates: foundation, holiday, contract
     company_dates: tuple[tuple[str, str], ...] = ()
+    # the product catalog in this language: (SKU, name, unit, category, price in this
+    # locale's currency, a service rather than goods)
+    catalog: tuple[tuple[str, str, str, str, str, bool], ...] = ()
+    price_list: str = "Price list"  # the name of the default price list of its currency
 
 
 GROUPS = ("large wholesale", "small wholesale", "trade network", "own retail")
@@ -289,6 +293,35 @@ RU = Locale(
     code="ru",
     zone="Europe/Moscow",
     series_title="Ежемесячный звонок: остатки и заказ",
+    price_list="Базовый прайс-лист",
+    catalog=(
+        ("BUM-A4-500", "Бумага офисная А4, 500 л.", "пачка", "Бумага", "390", False),
+        ("BUM-A3-500", "Бумага офисная А3, 500 л.", "пачка", "Бумага", "820", False),
+        ("UPK-KOR-403", "Гофрокороб 400×300×300 мм", "шт", "Упаковка", "68", False),
+        ("UPK-STR-500", "Стрейч-плёнка 500 мм, 2 кг", "рул.", "Упаковка", "520", False),
+        (
+            "HIM-UNI-5L",
+            "Средство моющее универсальное, 5 л",
+            "канистра",
+            "Бытовая химия",
+            "640",
+            False,
+        ),
+        (
+            "HIM-PMM-1KG",
+            "Порошок для посудомоечных машин, 1 кг",
+            "шт",
+            "Бытовая химия",
+            "310",
+            False,
+        ),
+        ("KAN-RUC-50", "Ручка шариковая синяя, 50 шт.", "уп.", "Канцтовары", "450", False),
+        ("KAN-TET-48", "Тетрадь школьная 48 л., клетка", "шт", "Канцтовары", "45", False),
+        ("KAR-85A-S", "Картридж лазерный 85A, совместимый", "шт", "Картриджи", "1450", False),
+        ("PIT-CHAI-100", "Чай чёрный, 100 пакетиков", "уп.", "Продукты питания", "280", False),
+        ("USL-DOST-GOR", "Доставка по городу", "рейс", "Услуги", "2500", True),
+        ("USL-MERCH", "Выкладка товара (мерчандайзинг)", "ч", "Услуги", "900", True),
+    ),
     company_dates=(
         ("foundation", "День основания компании"),
         ("holiday", "Профессиональный праздник"),
@@ -436,6 +469,28 @@ EN = Locale(
     code="en",
     zone="America/New_York",
     series_title="Monthly check-in call: stock and reorder",
+    price_list="Standard price list",
+    catalog=(
+        ("CP-LTR-500", "Copy paper, letter, 500 sheets", "ream", "Paper", "7.50", False),
+        ("CP-LTR-CS10", "Copy paper, letter, case of 10 reams", "case", "Paper", "68.00", False),
+        ("PK-BOX-181212", "Shipping box 18×12×12 in", "pcs", "Packaging", "1.20", False),
+        ("PK-TAPE-36", "Packing tape, case of 36 rolls", "case", "Packaging", "54.00", False),
+        ("CL-MULTI-1G", "Multi-surface cleaner, 1 gal", "pcs", "Cleaning supplies", "11.90", False),
+        ("CL-TOWEL-12", "Paper towels, 12 rolls", "pack", "Cleaning supplies", "18.50", False),
+        (
+            "OS-PEN-BK50",
+            "Ballpoint pens, black, box of 50",
+            "box",
+            "Office supplies",
+            "9.80",
+            False,
+        ),
+        ("OS-NOTE-3X3", "Sticky notes 3×3 in, 12 pads", "pack", "Office supplies", "8.40", False),
+        ("SN-GRAN-48", "Granola bars, box of 48", "box", "Snacks", "21.00", False),
+        ("SN-COFFEE-2LB", "Ground coffee, 2 lb bag", "bag", "Snacks", "16.50", False),
+        ("SV-DELIVERY", "Same-day delivery", "trip", "Services", "45.00", True),
+        ("SV-SETUP", "On-site setup", "h", "Services", "60.00", True),
+    ),
     company_dates=(
         ("foundation", "Company founding day"),
         ("holiday", "Industry appreciation day"),
@@ -542,6 +597,21 @@ ZH = Locale(
     code="zh",
     zone="Asia/Shanghai",
     series_title="每月例行电话：库存与补货",
+    price_list="标准价目表",
+    catalog=(
+        ("ZH-A4-70G", "A4复印纸 70克 500张", "包", "办公用纸", "22.00", False),
+        ("ZH-A4-BOX5", "A4复印纸 整箱（5包）", "箱", "办公用纸", "105.00", False),
+        ("ZH-BZ-ZX5C", "五层瓦楞纸箱 大号", "个", "包装材料", "6.50", False),
+        ("ZH-BZ-CRM50", "缠绕膜 50厘米", "卷", "包装材料", "38.00", False),
+        ("ZH-QJ-XJJ5L", "洗洁精 5升", "桶", "清洁用品", "46.00", False),
+        ("ZH-QJ-CZ24", "抽纸 24包", "提", "清洁用品", "39.90", False),
+        ("ZH-WJ-ZXB12", "中性笔 黑色 12支", "盒", "文具", "18.00", False),
+        ("ZH-WJ-BJB-A5", "笔记本 A5", "本", "文具", "8.50", False),
+        ("ZH-LS-BGLH", "饼干礼盒", "盒", "零食", "58.00", False),
+        ("ZH-LS-JG750", "坚果组合 750克", "袋", "零食", "89.00", False),
+        ("ZH-FW-TCPS", "同城配送", "次", "服务", "150.00", True),
+        ("ZH-FW-SMAZ", "上门安装", "小时", "服务", "120.00", True),
+    ),
     company_dates=(
         ("foundation", "公司成立纪念日"),
         ("holiday", "行业节日"),
