@@ -78,9 +78,9 @@ def test_russian_plurals():
 @pytest.mark.parametrize(
     ("lang", "date", "clock", "number", "money"),
     [
-        ("en", "11/25/2026", "4:52\u202fPM", "1,234,567", "RUB1,234.50"),
+        ("en", "11/25/2026", "4:52\u202fPM", "1,234,567", "RUB\u00a01,234.50"),
         ("ru", "25.11.2026", "16:52", "1\xa0234\xa0567", "1\xa0234,50\xa0₽"),
-        ("zh", "2026/11/25", "16:52", "1,234,567", "RUB1,234.50"),
+        ("zh", "2026/11/25", "16:52", "1,234,567", "RUB\u00a01,234.50"),
     ],
 )
 def test_dates_and_numbers_follow_the_language(

@@ -171,7 +171,7 @@ def test_a_deleted_client_is_restored_from_the_trash(db_with_clients: str, tmp_p
         await settle(pilot)
         assert names_on(card_file) == ["Beta Supplies", "Gamma Foods"]
 
-        await pilot.press("5")
+        await pilot.press("7")
         await settle(pilot)
         trash = app.screen
         assert isinstance(trash, TrashScreen)
@@ -203,12 +203,12 @@ def test_the_trash_shows_clients_deleted_since_it_was_last_shown(
     app = app_on(db_with_clients, tmp_path)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("5")
+        await pilot.press("7")
         await settle(pilot)
         assert names_on(app.screen) == []
         await pilot.press("1", "down", "d", "y")
         await settle(pilot)
-        await pilot.press("5")
+        await pilot.press("7")
         await settle(pilot)
         assert names_on(app.screen) == ["Beta Supplies"]
 
@@ -239,7 +239,7 @@ def test_switching_the_language_rebuilds_the_screens(db_with_clients: str, tmp_p
         # the app's own keys survive the rebuild, the command palette's included
         assert {b.action for _key, b in app._bindings} >= {"command_palette", "language"}
 
-        await pilot.press("5")  # and the other sections are built in Russian too
+        await pilot.press("7")  # and the other sections are built in Russian too
         await settle(pilot)
         assert isinstance(app.screen, TrashScreen)
 

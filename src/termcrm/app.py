@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SECTIONS = ("clients", "contacts", "journal", "planner", "trash")
+SECTIONS = ("clients", "contacts", "journal", "planner", "deals", "funnel", "trash")
 # Textual's own label of the ctrl+p key in the footer, translated with the app's keys
 PALETTE = N_("palette")
 PLANNER_CHECK_SECONDS = 60  # how often the overdue count and the reminders are read
@@ -100,6 +100,8 @@ class TermCrmApp(App[None]):
         "contacts": lambda: _screen("contacts", "ContactsScreen"),
         "journal": lambda: _screen("journal", "JournalScreen"),
         "planner": lambda: _screen("planner", "PlannerScreen"),
+        "deals": lambda: _screen("deals", "DealsScreen"),
+        "funnel": lambda: _screen("funnel", "FunnelScreen"),
         "trash": lambda: _screen("trash", "TrashScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,7 +109,9 @@ class TermCrmApp(App[None]):
         Binding("2", "section('contacts')", N_("Contacts"), show=False, id="section.contacts"),
         Binding("3", "section('journal')", N_("Journal"), show=False, id="section.journal"),
         Binding("4", "section('planner')", N_("Planner"), show=False, id="section.planner"),
-        Binding("5", "section('trash')", N_("Trash"), show=False, id="section.trash"),
+        Binding("5", "section('deals')", N_("Deals"), show=False, id="section.deals"),
+        Binding("6", "section('funnel')", N_("Funnel"), show=False, id="section.funnel"),
+        Binding("7", "section('trash')", N_("Trash"), show=False, id="section.trash"),
         Binding("l", "quick_log", N_("Log"), id="quick_log"),
         Binding("P", "team_plan", N_("Team plan"), show=False, id="team_plan"),
         Binding("f2", "language", N_("Language"), show=False, id="language"),
@@ -340,6 +344,13 @@ class TermCrmApp(App[None]):
         if not isinstance(self.screen, TeamPlanScreen):
             self.push_screen(TeamPlanScreen())
 
+    def action_pipelines(self) -> None:
+        """The pipelines and their stages (the palette; ``S`` in Deals and Funnel)."""
+        from termcrm.screens.pipelines import PipelineSettings
+
+        if not isinstance(self.screen, PipelineSettings):
+            self.push_screen(PipelineSettings())
+
     # -- actions ------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -480,11 +491,19 @@ class TermCrmApp(App[None]):
                 _("Clients, contacts, the journal or deals from a file"),
                 self.action_import_file,
             ),
+            (
+                "pipelines",
+                _("Pipeline settings"),
+                _("The pipelines of deals and their stages"),
+                self.action_pipelines,
+            ),
             ("help", _("Keys"), _("Show the keys of this screen"), self.action_help),
             ("quit", _("Quit"), _("Leave termcrm"), self.action_quit),
         ]
         if screen.__module__ == "termcrm.screens.import_wizard":
             seen.add("import_file")  # the wizard is open: not a second one
+        if screen.__module__ == "termcrm.screens.pipelines":
+            seen.add("pipelines")  # the settings are open
         for action, title, help_text, callback in fixed:
             if action not in seen:  # not already listed with its key
                 yield SystemCommand(title, help_text, callback)

@@ -115,7 +115,11 @@ def fmt_number(value: int | float | Decimal) -> str:
 
 
 def fmt_money(amount: Decimal, currency: str) -> str:
-    return babel_numbers.format_currency(amount, currency, locale=_babel())
+    """The amount with its currency as the language writes it; where the language has no
+    symbol for the currency and writes its code, a no-break space keeps the code off the
+    digits ("RUB\u00a01,234.50", not "RUB1,234.50")."""
+    text = babel_numbers.format_currency(amount, currency, locale=_babel())
+    return re.sub(rf"^(-?{re.escape(currency.upper())})(?=\d)", "\\1\u00a0", text)
 
 
 # words for days, in every interface language: offset from today

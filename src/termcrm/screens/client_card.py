@@ -4,9 +4,10 @@ Overview (every field), Branches (the parent and the child clients; Enter opens
 one), Contacts (Enter opens the person, ``a`` adds one), Journal (newest first),
 Tasks (open ones, earliest first), Dates (the company's significant dates and
 its contacts' birthdays, the next one first: ``n`` adds a company date, ``e`` or
-Enter edits one, ``x`` or Delete deletes it) and Deals. The card is read in one
-service call, then each tab's list page by page; it is read again whenever the
-screen comes back to the top (after an edit, a new contact, a logged call).
+Enter edits one, ``x`` or Delete deletes it) and Deals (Enter opens the deal's
+card). The card is read in one service call, then each tab's list page by page;
+it is read again whenever the screen comes back to the top (after an edit, a new
+contact, a logged call).
 """
 
 from __future__ import annotations
@@ -688,7 +689,9 @@ class ClientCardScreen(CrmScreen[None]):
         elif isinstance(item, TaskOut):
             self.app.push_screen(DetailsDialog(item.title, task_rows(item)))
         elif isinstance(item, DealOut):
-            self.app.push_screen(DetailsDialog(item.title, deal_rows(item)))
+            from termcrm.screens.deal_card import DealCard
+
+            self.app.push_screen(DealCard(item.id))
         elif isinstance(item, DateRow):
             self.action_edit_date()
 
@@ -826,17 +829,4 @@ def task_rows(t: TaskOut) -> list[tuple[str, str]]:
         (field_label("status"), value_label(t.status)),
         (field_label("assignee"), t.assignee),
         (field_label("notes"), t.notes),
-    ]
-
-
-def deal_rows(d: DealOut) -> list[tuple[str, str]]:
-    return [
-        (field_label("stage"), d.stage),
-        (field_label("amount"), fmt_money(d.amount, d.currency)),
-        (field_label("expected_close"), fmt_date(d.expected_close)),
-        (field_label("owner"), d.owner),
-        (field_label("source"), d.source),
-        (_("Competitor"), d.competitor),
-        (_("Lost reason"), d.lost_reason),
-        (_("Description"), d.description),
     ]

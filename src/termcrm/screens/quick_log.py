@@ -77,10 +77,19 @@ class QuickLogScreen(CrmModal[Logged | None]):
         Binding("l", "already_open", show=False, id="quick_log"),
     ]
 
-    def __init__(self, client_id: int | None = None, contact_id: int | None = None) -> None:
+    def __init__(
+        self,
+        client_id: int | None = None,
+        contact_id: int | None = None,
+        *,
+        deal_id: int | None = None,
+    ) -> None:
+        """``deal_id``: the entry (and its next step) is about this deal of the client
+        (the deal card's ``l``); choosing another client drops it."""
         super().__init__()
         self.client_id = client_id
         self.contact_id = contact_id  # preselected when it belongs to the client
+        self.deal_id = deal_id
         self.opened_at = datetime.now(UTC).replace(second=0, microsecond=0)
         self.when_text = fmt_datetime(self.opened_at)
         local = self.opened_at.astimezone(i18n.zone())
@@ -194,6 +203,8 @@ class QuickLogScreen(CrmModal[Logged | None]):
     def on_client_picker_chosen(self, event: ClientPicker.Chosen) -> None:
         event.stop()
         self._set_error("client", "")
+        if event.client_id != self.client_id:
+            self.deal_id = None  # the deal is the first client's
         self._load_client(event.client_id, name=event.name)
         self.query_one("#contact", Select).focus()
 
@@ -279,6 +290,7 @@ class QuickLogScreen(CrmModal[Logged | None]):
         contact_id = contact if isinstance(contact, int) else None
         purpose = self.query_one("#purpose", Input).value
         result = self.query_one("#result", Input).value
+        deal_id = self.deal_id if client_id == self.client_id else None
         self._saving = True
         self.call(
             lambda s, a: journal.log_with_next_step(
@@ -292,6 +304,7 @@ class QuickLogScreen(CrmModal[Logged | None]):
                 purpose=purpose,
                 result=result,
                 next_step=next_step,
+                deal_id=deal_id,
             ),
             self._saved,
             write=True,

@@ -133,6 +133,14 @@ def stages(s: Session, pipeline_id: int | None = None) -> list[StageOut]:
     ]
 
 
+def pipeline_name(s: Session, pipeline_id: int) -> str:
+    """A pipeline's name (even when it is in the trash: its deals still name it)."""
+    name = s.execute(sa.select(pipeline_t.c.name).where(pipeline_t.c.id == pipeline_id)).scalar()
+    if name is None:
+        raise NotFound(_("pipeline {id} does not exist").format(id=pipeline_id))
+    return str(name)
+
+
 def _find_stage(s: Session, pipeline_id: int, ref: str | int | None) -> StageOut:
     all_stages = stages(s, pipeline_id)
     if ref is None:

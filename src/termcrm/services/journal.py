@@ -299,9 +299,11 @@ def log_with_next_step(
     purpose: str = "",
     result: str = "",
     next_step: NextStep | None = None,
+    deal_id: int | None = None,
 ) -> Logged:
     """Log an interaction and plan its next step (a task for the actor) in one transaction.
 
+    ``deal_id``: the deal both are about (a deal of ``client_id``).
     Errors of both parts come back together in one ``Invalid``; the next step's
     fields are named ``next_title``, ``next_due`` and ``next_kind``. Either both
     are written or neither (the caller's transaction rolls back on any error).
@@ -326,6 +328,7 @@ def log_with_next_step(
             kind=kind,
             client_id=client_id,
             contact_id=contact_id,
+            deal_id=deal_id,
             direction=direction,
             occurred_at=occurred_at,
             purpose=purpose,
@@ -346,6 +349,7 @@ def log_with_next_step(
             kind=next_step.kind,
             client_id=client_id,
             contact_id=contact_id,
+            deal_id=deal_id,
             notes=next_step.notes,
         )
     except Invalid as exc:

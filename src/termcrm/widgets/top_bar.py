@@ -17,12 +17,14 @@ SECTIONS = (
     ("2", "contacts", N_("Contacts")),
     ("3", "journal", N_("Journal")),
     ("4", "planner", N_("Planner")),
-    ("5", "trash", N_("Trash")),
+    ("5", "deals", N_("Deals")),
+    ("6", "funnel", N_("Funnel")),
+    ("7", "trash", N_("Trash")),
 )
 
 
 class TopBar(Widget):
-    """``termcrm  1 Clients  2 Contacts  3 Journal  4 Planner  5 Trash      Ivan Petrov``"""
+    """``termcrm  1 Clients  2 Contacts  3 Journal  4 Planner  5 Deals  6 Funnel  7 Trash  Ivan Petrov``"""
 
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; color: $foreground; }
