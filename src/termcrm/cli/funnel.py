@@ -3,9 +3,7 @@ terminal (a table and a plotext chart), or as JSON / CSV for scripts."""
 
 from __future__ import annotations
 
-import calendar
 import csv
-import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -38,44 +36,16 @@ CurrencyOpt = Annotated[
     typer.Option("--currency", help="amounts in this currency (default: the most common one)"),
 ]
 
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_YEAR = re.compile(r"^(\d{4})$")
-
 
 def parse_period(text: str, *, option: str = "--period") -> tuple[date, date]:
     """A period as its first and last day: 2026-Q3, 2026-11, 2026, or FIRST..LAST."""
-    value = text.strip()
+    from termcrm.services.errors import Invalid
+    from termcrm.services.funnel_charts import parse_period as parse
+
     try:
-        if m := _QUARTER.match(value):
-            year, q = int(m.group(1)), int(m.group(2))
-            last_month = q * 3
-            return date(year, last_month - 2, 1), _month_end(year, last_month)
-        if m := _MONTH.match(value):
-            year, month = int(m.group(1)), int(m.group(2))
-            return date(year, month, 1), _month_end(year, month)
-        if m := _YEAR.match(value):
-            year = int(m.group(1))
-            return date(year, 1, 1), date(year, 12, 31)
-        first_text, sep, last_text = value.partition("..")
-        if sep:
-            first, last = (
-                date.fromisoformat(first_text.strip()),
-                date.fromisoformat(last_text.strip()),
-            )
-            if first <= last:
-                return first, last
-    except ValueError:
-        pass
-    raise typer.BadParameter(
-        f"'{text}' is not a period; use a quarter (2026-Q3), a month (2026-11), a year "
-        "(2026) or two days (2026-01-01..2026-03-31, the first not after the last)",
-        param_hint=option,
-    )
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+        return parse(text)
+    except Invalid as error:
+        raise typer.BadParameter(error.errors["period"], param_hint=option) from None
 
 
 def _filter(
@@ -114,11 +84,10 @@ def _width() -> int:
 def _bar_chart(labels: Sequence[str], values: Sequence[float], title: str) -> str:
     import plotext as plt
 
-    plt.clear_figure()
-    plt.theme("clear")
-    plt.bar(list(labels), list(values), orientation="horizontal", width=0.6)
-    plt.title(title)
-    plt.plotsize(_width(), max(8, 2 * len(labels) + 4))
+    from termcrm.services.funnel_charts import chart_height, draw_bars
+
+    draw_bars(plt, labels, values, title=title)
+    plt.plotsize(_width(), chart_height(len(labels)))
     return str(plt.build())
 
 
@@ -292,10 +261,13 @@ def _funnel_table(f: Funnel) -> None:
         )
     )
     if f.deals:
+        from termcrm.services.funnel_charts import funnel_bars
+
+        bars = funnel_bars(f)
         _print_chart(
             _bar_chart(
-                [st.name for st in f.stages if st.outcome != "lost"],
-                [st.reached for st in f.stages if st.outcome != "lost"],
+                [b.stage for b in bars],
+                [b.reached for b in bars],
                 "Deals that reached each stage",
             )
         )
@@ -390,27 +362,18 @@ def _forecast_table(fc: Forecast) -> None:
     import plotext as plt
     from rich.text import Text
 
+    from termcrm.services.funnel_charts import draw_forecast, forecast_series
+
     if not fc.months:
         console.print(Text("No deals yet.", style="dim"))
         return
     _table(f"Forecast, amounts in {fc.currency or '-'}", MONTH_COLUMNS, fc.months)
-    xs = list(range(len(fc.months)))
-    labels = [f"{m.month:%Y-%m}" for m in fc.months]
-    plt.clear_figure()
-    plt.theme("clear")
-    past = [i for i, m in enumerate(fc.months) if m.won is not None]
-    plt.plot(past, [float(fc.months[i].won or 0) for i in past], label="won", marker="hd")
-    plt.plot(xs, [float(m.trend) for m in fc.months], label="trend", marker="dot")
-    ahead = [i for i, m in enumerate(fc.months) if m.weighted is not None]
-    plt.plot(
-        ahead,
-        [float(fc.months[i].weighted or 0) for i in ahead],
-        label="weighted pipeline",
-        marker="hd",
+    draw_forecast(
+        plt,
+        forecast_series(fc),
+        title="Won per month, trend and weighted pipeline",
+        bars=False,
     )
-    step = max(1, len(xs) // 8)
-    plt.xticks(xs[::step], labels[::step])
-    plt.title("Won per month, trend and weighted pipeline")
     plt.plotsize(_width(), 18)
     _print_chart(str(plt.build()))
     for label, value in (
