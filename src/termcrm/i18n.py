@@ -118,7 +118,36 @@ def fmt_money(amount: Decimal, currency: str) -> str:
     """The amount with its currency as the language writes it; where the language has no
     symbol for the currency and writes its code, a no-break space keeps the code off the
     digits ("RUB\u00a01,234.50", not "RUB1,234.50")."""
-    text = babel_numbers.format_currency(amount, currency, locale=_babel())
+    return _spaced(babel_numbers.format_currency(amount, currency, locale=_babel()), currency)
+
+
+def fmt_whole_money(amount: Decimal, currency: str) -> str:
+    """As :func:`fmt_money`, but a whole amount without its cents (``$150,000``,
+    ``150 000 ₽``); an amount with cents keeps them."""
+    if amount != amount.to_integral_value():
+        return fmt_money(amount, currency)
+    locale = _babel()
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    text = babel_numbers.format_currency(
+        amount,
+        currency,
+        format=pattern,
+        locale=locale,
+        currency_digits=False,
+        decimal_quantization=False,
+    )
+    return _spaced(text, currency)
+
+
+def fmt_compact_money(amount: Decimal, currency: str) -> str:
+    """``$150K``, ``RUB 1.2M``: for a place too narrow for the whole amount."""
+    text = babel_numbers.format_compact_currency(
+        amount, currency, locale=_babel(), fraction_digits=1
+    )
+    return _spaced(text, currency)
+
+
+def _spaced(text: str, currency: str) -> str:
     return re.sub(rf"^(-?{re.escape(currency.upper())})(?=\d)", "\\1\u00a0", text)
 
 

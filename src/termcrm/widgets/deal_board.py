@@ -46,18 +46,7 @@ SEPARATOR = "│"
 def money(amount: Decimal, currency: str) -> str:
     """An amount with its currency, in the interface language; whole amounts without
     the cents (``$150,000``, ``150 000 ₽``)."""
-    if amount != amount.to_integral_value():
-        return i18n.fmt_money(amount, currency)
-    locale = Locale.parse(i18n.BABEL_LOCALES[i18n.current()])
-    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
-    return babel_numbers.format_currency(
-        amount,
-        currency,
-        format=pattern,
-        locale=locale,
-        currency_digits=False,
-        decimal_quantization=False,
-    )
+    return i18n.fmt_whole_money(amount, currency)
 
 
 def amount_text(amount: Decimal) -> str:
@@ -71,8 +60,7 @@ def amount_text(amount: Decimal) -> str:
 
 def short_money(amount: Decimal, currency: str) -> str:
     """``$150K``: for a column's head too narrow for the whole amount."""
-    locale = Locale.parse(i18n.BABEL_LOCALES[i18n.current()])
-    return babel_numbers.format_compact_currency(amount, currency, locale=locale, fraction_digits=1)
+    return i18n.fmt_compact_money(amount, currency)
 
 
 def days_text(days: int) -> str:
