@@ -34,6 +34,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
+from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
 from termcrm.screens.base import CrmScreen
 from termcrm.screens.deal_filter import PERIOD_OF, DealFilterChoice
@@ -260,7 +261,7 @@ class DealsScreen(CrmScreen[None]):
         def read(s: Any, a: Any) -> Board:
             from termcrm.services import deal_board
 
-            return deal_board.board(s, a, flt, per_column=PER_COLUMN, now=now)
+            return deal_board.board(s, a, flt, per_column=PER_COLUMN, now=now, zone=i18n.zone())
 
         def arrived(board: Board) -> None:
             if generation != self._board_generation:

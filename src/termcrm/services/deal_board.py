@@ -9,7 +9,7 @@ many deals the pipeline holds).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -74,8 +74,11 @@ def board(
     *,
     per_column: int = PER_COLUMN,
     now: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> Board:
     """The open deals of a pipeline (the filter's, else the default one) by stage.
+
+    A card's days in its stage are calendar days in ``zone`` (moved in yesterday: 1).
 
     Needs a write session the first time (the default pipeline is made on first use).
     """
@@ -105,7 +108,7 @@ def board(
         .group_by(d.stage_id, d.currency)
     ):
         totals.setdefault(r[0], []).append((r[1], int(r[2]), Decimal(r[3] or 0)))
-    cards = _cards(s, joined, conds, f, per_column, now or datetime.now(UTC))
+    cards = _cards(s, joined, conds, f, per_column, (now or datetime.now(UTC)), zone)
     columns = []
     for st in all_stages:
         if st.outcome != "open":
@@ -130,6 +133,7 @@ def _cards(
     f: DealFilter,
     per_column: int,
     now: datetime,
+    zone: tzinfo,
 ) -> dict[int, list[BoardCard]]:
     key, descending = deals.sort_key(f.sort)
     descending ^= f.reverse
@@ -164,13 +168,14 @@ def _cards(
     )
     out: dict[int, list[BoardCard]] = {}
     for r in rows:
-        out.setdefault(r.stage_id, []).append(_card(r, now))
+        out.setdefault(r.stage_id, []).append(_card(r, now, zone))
     return out
 
 
-def _card(r: Any, now: datetime) -> BoardCard:
+def _card(r: Any, now: datetime, zone: tzinfo) -> BoardCard:
     changed = r.stage_changed_at
-    days = max(0, (now - changed).days) if changed is not None else 0
+    today = now.astimezone(zone).date()
+    days = max(0, (today - changed.astimezone(zone).date()).days) if changed is not None else 0
     return BoardCard(
         id=r.id,
         title=r.title,
