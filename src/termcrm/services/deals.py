@@ -44,14 +44,15 @@ history_t = table(DealStageChange)
 client_t = table(Client)
 user_t = table(User)
 
-# name, probability %, outcome
+# name, probability %, outcome; named in the interface language of whoever makes the
+# default pipeline (the first use of deals), and renamed as the team likes afterwards
 DEFAULT_STAGES = (
-    ("Lead", 10, "open"),
-    ("Qualification", 20, "open"),
-    ("Proposal", 40, "open"),
-    ("Negotiation", 70, "open"),
-    ("Won", 100, "won"),
-    ("Lost", 0, "lost"),
+    (N_("Lead"), 10, "open"),
+    (N_("Qualification"), 20, "open"),
+    (N_("Proposal"), 40, "open"),
+    (N_("Negotiation"), 70, "open"),
+    (N_("Won"), 100, "won"),
+    (N_("Lost"), 0, "lost"),
 )
 
 
@@ -91,7 +92,7 @@ def default_pipeline(s: Session) -> int:
     now = utcnow()
     pipeline_id = s.execute(
         sa.insert(pipeline_t)
-        .values(name="Sales", is_default=True, version=1, created_at=now, updated_at=now)
+        .values(name=_("Sales"), is_default=True, version=1, created_at=now, updated_at=now)
         .returning(pipeline_t.c.id)
     ).scalar_one()
     s.execute(
@@ -99,7 +100,7 @@ def default_pipeline(s: Session) -> int:
         [
             {
                 "pipeline_id": pipeline_id,
-                "name": name,
+                "name": _(name),
                 "position": pos,
                 "probability": prob,
                 "outcome": outcome,
