@@ -32,7 +32,8 @@ def team(db, admin) -> Team:
             (big, date(2025, 3, 1), 150),
             (big, date(2025, 9, 1), 50),  # 2025: 200
             (shop, date(2025, 5, 1), 50),
-            (big, date(2026, 1, 10), 300),
+            (big, date(2026, 1, 10), 200),
+            (big, date(2026, 3, 10), 100),  # 2026-Q1: 300 over two months
             (shop, date(2026, 2, 10), 100),
         ]
         for n, (client, day, amount) in enumerate(facts):

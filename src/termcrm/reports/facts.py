@@ -32,7 +32,7 @@ def unit_index(column: sa.ColumnElement[Any], unit: Unit) -> sa.ColumnElement[in
         return year
     month = sa.cast(sa.extract("month", column), sa.Integer)
     if unit == "quarter":
-        return year * 4 + (month - 1) / 3
+        return year * 4 + (month - 1) // 3
     return year * 12 + month - 1
 
 

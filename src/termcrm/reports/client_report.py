@@ -1,0 +1,378 @@
+"""The client report: everything about one client on a few sheets (the "полный отчет
+по клиенту" of the seeds): the profile, branches, contact persons, the interactions
+by kind per month, the deals, and shipments and payments per month with the
+receivable (shipped minus paid, from the client's first fact on).
+
+Options: ``client_id`` (required). The client's access rule applies: a client the
+actor may not see is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from termcrm.i18n import N_, _
+from termcrm.reports import facts
+from termcrm.reports.model import Chart, Column, Params, Report, Table
+from termcrm.services import clients, contacts
+from termcrm.services.access import visible_clients
+from termcrm.services.actor import Actor
+from termcrm.services.dto import ClientOut
+from termcrm.services.errors import Invalid
+from termcrm.services.journal import KINDS
+from termcrm.store.tables import Client, Deal, Interaction, Payment, Shipment, Stage, User, table
+
+shipment_t = table(Shipment)
+payment_t = table(Payment)
+client_t = table(Client)
+user_t = table(User)
+deal_t = table(Deal)
+stage_t = table(Stage)
+interaction_t = table(Interaction)
+NAME = "client"
+TITLE = N_("Client report")
+ZERO = Decimal("0.00")
+KIND_COLUMNS = {
+    "call": N_("Calls"),
+    "meeting": N_("Meetings"),
+    "email": N_("Emails"),
+    "letter": N_("Letters"),
+    "visit": N_("Visits"),
+    "message": N_("Messages"),
+}
+OUTCOME_LABELS = {"open": N_("open"), "won": N_("won"), "lost": N_("lost")}
+
+
+def client_id_of(params: Params) -> int:
+    raw = params.option("client_id", None)
+    if raw is None or str(raw).strip() == "":
+        raise Invalid({"client_id": _("name the client the report is about")})
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise Invalid(
+            {"client_id": _("'{value}' is not a client number").format(value=raw)}
+        ) from None
+
+
+def _profile(s: Session, actor: Actor, c: ClientOut) -> Table:
+    parent = ""
+    if c.parent_id is not None:
+        name = s.execute(
+            sa.select(client_t.c.name).where(client_t.c.id == c.parent_id)
+        ).scalar_one_or_none()
+        parent = name or ""
+    addresses = "; ".join(
+        ", ".join(part for part in (a.postcode, a.city, a.line) if part) for a in c.addresses
+    )
+    pairs = [
+        (N_("Name"), c.name),
+        (N_("Legal name"), c.legal_name),
+        (N_("Tax id"), c.tax_id),
+        (N_("Group"), c.group),
+        (N_("Status"), c.status),
+        (N_("Industry"), c.industry),
+        (N_("Territory"), c.territory),
+        (N_("City"), c.city),
+        (N_("Source"), c.source),
+        (N_("Owner"), c.owner),
+        (N_("Department"), c.department),
+        (N_("Head office"), parent),
+        (N_("Phones"), ", ".join(p.raw for p in c.phones)),
+        (N_("Emails"), ", ".join(e.address for e in c.emails)),
+        (N_("Address"), addresses),
+        (N_("Website"), c.website),
+        (N_("Tags"), ", ".join(c.tags)),
+    ]
+    return Table(
+        "profile",
+        N_("Profile"),
+        (Column("field", N_("Field")), Column("value", N_("Value"))),
+        tuple((_(label), value) for label, value in pairs),
+    )
+
+
+def _branches(s: Session, actor: Actor, client_id: int) -> Table:
+    """The client's branches (child clients) the actor may see."""
+    c = client_t.c
+    owner = sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.login, "")
+    rows = s.execute(
+        sa.select(c.name, c.city, c.status, owner)
+        .select_from(client_t.outerjoin(user_t, user_t.c.id == c.owner_id))
+        .where(c.parent_id == client_id, c.deleted_at.is_(None), visible_clients(actor))
+        .order_by(c.name_key, c.id)
+    ).all()
+    return Table(
+        "branches",
+        N_("Branches"),
+        (
+            Column("client", N_("Client")),
+            Column("city", N_("City")),
+            Column("status", N_("Status")),
+            Column("owner", N_("Owner")),
+        ),
+        tuple(tuple(r) for r in rows),
+    )
+
+
+def _contacts(s: Session, actor: Actor, client_id: int) -> Table:
+    body = []
+    after: str | None = None
+    while True:
+        page = contacts.list_contacts(s, actor, client_id=client_id, after=after, limit=100)
+        for p in page.items:
+            body.append(
+                (
+                    p.full_name,
+                    p.position,
+                    ", ".join(x.raw for x in p.phones),
+                    ", ".join(x.address for x in p.emails),
+                    p.birthday,
+                )
+            )
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    return Table(
+        "contacts",
+        N_("Contact persons"),
+        (
+            Column("name", N_("Name")),
+            Column("position", N_("Position")),
+            Column("phones", N_("Phones")),
+            Column("emails", N_("Emails")),
+            Column("birthday", N_("Birthday"), "date"),
+        ),
+        tuple(body),
+    )
+
+
+def _month_first(index: int) -> date:
+    return facts.unit_days(index, "month")[0]
+
+
+def _interactions(s: Session, client_id: int, period: tuple[date, date]) -> Table:
+    """Interactions per month of the period and kind (months by UTC time)."""
+    i = interaction_t.c
+    start = datetime.combine(period[0], time(), tzinfo=UTC)
+    end = datetime.combine(period[1] + timedelta(days=1), time(), tzinfo=UTC)
+    month = facts.unit_index(i.occurred_at, "month")
+    counts: dict[int, dict[str, int]] = {}
+    for m, kind, n in s.execute(
+        sa.select(month, i.kind, sa.func.count())
+        .where(
+            i.client_id == client_id,
+            i.occurred_at >= start,
+            i.occurred_at < end,
+            i.deleted_at.is_(None),
+        )
+        .group_by(month, i.kind)
+    ):
+        counts.setdefault(int(m), {})[kind] = int(n)
+    months = facts.units_of(period, "month")
+    per_month = [[counts.get(m, {}).get(k, 0) for k in KINDS] for m in months]
+    body = [(_month_first(m), *row, sum(row)) for m, row in zip(months, per_month, strict=True)]
+    totals = [sum(row[j] for row in per_month) for j in range(len(KINDS))]
+    return Table(
+        "interactions",
+        N_("Interactions by month"),
+        (
+            Column("month", N_("Month"), "month"),
+            *(Column(k, KIND_COLUMNS[k], "int") for k in KINDS),
+            Column("total", N_("Total"), "int"),
+        ),
+        tuple(body),
+        (_("Total"), *totals, sum(totals)),
+    )
+
+
+def _deals(s: Session, client_id: int) -> Table:
+    d = deal_t.c
+    rows = s.execute(
+        sa.select(
+            d.title, stage_t.c.name, d.amount, d.currency, d.expected_close, stage_t.c.outcome
+        )
+        .select_from(deal_t.join(stage_t, stage_t.c.id == d.stage_id))
+        .where(d.client_id == client_id, d.deleted_at.is_(None))
+        .order_by(d.created_at.desc(), d.id.desc())
+    ).all()
+    return Table(
+        "deals",
+        N_("Deals"),
+        (
+            Column("title", N_("Deal")),
+            Column("stage", N_("Stage")),
+            Column("amount", N_("Amount"), "money"),
+            Column("currency", N_("Currency")),
+            Column("expected_close", N_("Expected close"), "date"),
+            Column("status", N_("Status")),
+        ),
+        tuple((r[0], r[1], r[2], r[3], r[4], _(OUTCOME_LABELS.get(r[5], r[5]))) for r in rows),
+    )
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def _sales(
+    s: Session, client_id: int, currency: str, period: tuple[date, date]
+) -> tuple[Table, Decimal]:
+    """Shipped and paid per month of the period, and the receivable at each month's end:
+    a window sum over every month from the client's first fact. Also the receivable
+    before the period (the opening balance)."""
+    money = shipment_t.c.amount.type
+    nothing = sa.literal(ZERO, money)
+    sh, pay = shipment_t.c, payment_t.c
+    shipped = sa.select(
+        facts.unit_index(sh.shipped_on, "month").label("m"),
+        sh.amount.label("shipped"),
+        nothing.label("paid"),
+    ).where(sh.client_id == client_id, sh.currency == currency, sh.shipped_on <= period[1])
+    paid = sa.select(
+        facts.unit_index(pay.paid_on, "month").label("m"),
+        nothing.label("shipped"),
+        pay.amount.label("paid"),
+    ).where(pay.client_id == client_id, pay.currency == currency, pay.paid_on <= period[1])
+    both = sa.union_all(shipped, paid).subquery("facts")
+    f = both.c
+    per_month = sa.type_coerce(sa.func.sum(f.shipped) - sa.func.sum(f.paid), money)
+    receivable = sa.type_coerce(sa.func.sum(per_month).over(order_by=f.m), money)
+    query = (
+        sa.select(f.m, sa.func.sum(f.shipped), sa.func.sum(f.paid), receivable)
+        .group_by(f.m)
+        .order_by(f.m)
+    )
+    months = facts.units_of(period, "month")
+    found: dict[int, tuple[Decimal, Decimal]] = {}
+    balance = ZERO  # the receivable at the end of the last month before the period
+    for m, shipped_sum, paid_sum, owed in s.execute(query):
+        if int(m) < months[0]:
+            balance = _money(owed)
+        else:
+            found[int(m)] = (_money(shipped_sum), _money(paid_sum))
+    opening = balance
+    body = []
+    for m in months:
+        shipped_sum, paid_sum = found.get(m, (ZERO, ZERO))
+        balance += shipped_sum - paid_sum
+        body.append((_month_first(m), shipped_sum, paid_sum, balance))
+    total = (
+        _("Total"),
+        sum((r[1] for r in body), ZERO),
+        sum((r[2] for r in body), ZERO),
+        balance,
+    )
+    table_ = Table(
+        "sales",
+        N_("Shipments and payments by month"),
+        (
+            Column("month", N_("Month"), "month"),
+            Column("shipped", N_("Shipped"), "money"),
+            Column("paid", N_("Paid"), "money"),
+            Column("receivable", N_("Receivable"), "money"),
+        ),
+        tuple(body),
+        total,
+    )
+    return table_, opening
+
+
+def _receivable_now(s: Session, client_id: int, currency: str, today: date) -> Decimal:
+    sh, pay = shipment_t.c, payment_t.c
+    shipped = (
+        sa.select(sa.func.coalesce(sa.func.sum(sh.amount), ZERO))
+        .where(sh.client_id == client_id, sh.currency == currency, sh.shipped_on <= today)
+        .scalar_subquery()
+    )
+    paid = (
+        sa.select(sa.func.coalesce(sa.func.sum(pay.amount), ZERO))
+        .where(pay.client_id == client_id, pay.currency == currency, pay.paid_on <= today)
+        .scalar_subquery()
+    )
+    row = s.execute(sa.select(shipped, paid)).one()
+    return _money(row[0]) - _money(row[1])
+
+
+def _currency(s: Session, client_id: int, wanted: str | None) -> tuple[str | None, list[str]]:
+    """The report's currency: the one asked for, else the one most of the client's
+    shipments (or, without shipments, payments) are in; and the others it has."""
+    sh, pay = shipment_t.c, payment_t.c
+    code, others = facts.pick_currency(
+        s, shipment_t, sh.currency, [sh.client_id == client_id], wanted
+    )
+    code_p, others_p = facts.pick_currency(
+        s, payment_t, pay.currency, [pay.client_id == client_id], code
+    )
+    if code is None:
+        return code_p, others_p
+    return code, sorted(set(others) | set(others_p))
+
+
+def client_report(s: Session, actor: Actor, params: Params) -> Report:
+    client_id = client_id_of(params)
+    c = clients.get_client(s, actor, client_id)  # the refusal, with its reason
+    today = params.today or date.today()
+    tables = [
+        _profile(s, actor, c),
+        _branches(s, actor, client_id),
+        _contacts(s, actor, client_id),
+        _interactions(s, client_id, params.period),
+        _deals(s, client_id),
+    ]
+    charts = [
+        Chart(
+            "bar",
+            N_("Interactions by month"),
+            "interactions",
+            "month",
+            tuple(KINDS),
+            stacked=True,
+        )
+    ]
+    notes: list[str] = []
+    currency, others = _currency(s, client_id, params.currency)
+    if currency is not None:
+        sales, opening = _sales(s, client_id, currency, params.period)
+        tables.append(sales)
+        charts.append(
+            Chart(
+                "line",
+                N_("Shipped, paid and receivable"),
+                "sales",
+                "month",
+                ("shipped", "paid", "receivable"),
+            )
+        )
+        notes.append(
+            _("Receivable at {day}: {amount} {currency} (everything shipped minus "
+              "everything paid); at the period's start: {opening}.").format(
+                day=today.isoformat(),
+                amount=_receivable_now(s, client_id, currency, today),
+                currency=currency,
+                opening=opening,
+            )
+        )  # fmt: skip
+        if others:
+            notes.append(
+                _("Amounts in {currency} only; there are also facts in {others}.").format(
+                    currency=currency, others=", ".join(others)
+                )
+            )
+    else:
+        notes.append(_("The client has no shipments or payments."))
+    return Report(
+        NAME,
+        TITLE,
+        params.period,
+        _("client {name}").format(name=c.name),
+        currency,
+        tuple(tables),
+        tuple(charts),
+        tuple(notes),
+    )
