@@ -15,7 +15,10 @@ class Interaction(Editable, table=True):
     __tablename__ = "interaction"
     __table_args__ = (
         sa.Index("ix_interaction_client_when", "client_id", "occurred_at"),
-        sa.Index("ix_interaction_user_when", "user_id", "occurred_at"),
+        # a user's journal; wide enough for the activity report to read it alone (0008)
+        sa.Index(
+            "ix_interaction_user_when", "user_id", "occurred_at", "kind", "client_id", "deleted_at"
+        ),
         # the whole journal newest first (the journal section, exports), keyset over (when, id)
         sa.Index("ix_interaction_when", "occurred_at", "id"),
     )

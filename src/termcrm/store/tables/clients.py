@@ -30,6 +30,8 @@ class Client(Editable, table=True):
         _live("ix_client_status_id", "status", "id"),
         _live("ix_client_city_id", "city", "id"),
         _live("ix_client_territory_id", "territory", "id"),
+        # new clients per owner in a period (the activity report, 0008)
+        _live("ix_client_owner_created", "owner_id", "created_at"),
         sa.Index("ix_client_tax_id", "tax_id"),
         # the trash, newest deletion first
         sa.Index(

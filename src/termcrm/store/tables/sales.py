@@ -20,7 +20,15 @@ class Shipment(SQLModel, table=True):
         # one row per document line of the accounting system: a re-import updates it
         sa.Index("uq_shipment_external_id", "external_id", unique=True),
         # the reports' scans, covering what they sum
-        sa.Index("ix_shipment_day", "shipped_on", "client_id", "amount", "currency"),
+        sa.Index(
+            "ix_shipment_day",
+            "shipped_on",
+            "client_id",
+            "amount",
+            "currency",
+            "product_id",
+            "product_group",
+        ),
         sa.Index("ix_shipment_client_day", "client_id", "shipped_on", "amount", "currency"),
         sa.Index("ix_shipment_manager_day", "manager_id", "shipped_on", "amount", "currency"),
         sa.Index("ix_shipment_product_day", "product_id", "shipped_on"),

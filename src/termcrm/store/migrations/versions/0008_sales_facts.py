@@ -5,7 +5,9 @@ quantity, amount, currency, document number, the manager it counts for, the
 accounting system's id) and ``payment`` (money received from a client), each
 unique on its external id so that a re-import updates rather than duplicates;
 ``sales_plan``: an amount per month for a user or a department. Covering indexes
-serve the reports' sums by day, by client and by manager.
+serve the reports' sums by day, by client, by product and by manager; the journal's
+index by user widens to cover the activity report, and a new index finds an
+owner's new clients by when they were created.
 
 Revision ID: 0008
 Revises: 0007
@@ -50,7 +52,9 @@ def upgrade() -> None:
     )
     op.create_index("uq_shipment_external_id", "shipment", ["external_id"], unique=True)
     op.create_index(
-        "ix_shipment_day", "shipment", ["shipped_on", "client_id", "amount", "currency"]
+        "ix_shipment_day",
+        "shipment",
+        ["shipped_on", "client_id", "amount", "currency", "product_id", "product_group"],
     )
     op.create_index(
         "ix_shipment_client_day", "shipment", ["client_id", "shipped_on", "amount", "currency"]
@@ -106,9 +110,27 @@ def upgrade() -> None:
         postgresql_where=sa.text("department_id IS NOT NULL"),
     )
     op.create_index("ix_sales_plan_month", "sales_plan", ["month"])
+    # the reports read these alone: a user's journal by kind and client, new clients by owner
+    op.drop_index("ix_interaction_user_when", table_name="interaction")
+    op.create_index(
+        "ix_interaction_user_when",
+        "interaction",
+        ["user_id", "occurred_at", "kind", "client_id", "deleted_at"],
+    )
+    live = sa.text("deleted_at IS NULL")
+    op.create_index(
+        "ix_client_owner_created",
+        "client",
+        ["owner_id", "created_at"],
+        sqlite_where=live,
+        postgresql_where=live,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_client_owner_created", table_name="client")
+    op.drop_index("ix_interaction_user_when", table_name="interaction")
+    op.create_index("ix_interaction_user_when", "interaction", ["user_id", "occurred_at"])
     op.drop_table("sales_plan")
     op.drop_table("payment")
     op.drop_table("shipment")
