@@ -22,7 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "termcrm"
 LOCALE_DIR = PACKAGE / "locale"
 LANGUAGES = ("ru", "zh")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NP_": ((1, "c"), 2),
+}
 METHODS = [("**.py", "python")]
 
 
@@ -59,13 +65,14 @@ def missing(catalog: Catalog, template: Catalog) -> list[str]:
     for message in template:
         if not message.id:
             continue
-        have = catalog.get(message.id)
+        have = catalog.get(message.id, context=message.context)
+        name = str(message.id) + (f" (context: {message.context})" if message.context else "")
         if have is None or have.fuzzy:
-            out.append(str(message.id))
+            out.append(name)
             continue
         strings = have.string if isinstance(have.string, tuple) else (have.string,)
         if not all(strings):
-            out.append(str(message.id))
+            out.append(name)
     return out
 
 

@@ -68,6 +68,18 @@ def N_(message: str) -> str:
     return message
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context``: one English word that two places use in two
+    senses ("lost" of a deal and of a client, "Plan" the sales target and the verb)
+    gets a translation for each."""
+    return _State.translation.pgettext(context, message)
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark a string with its context where it is defined; ``pgettext`` translates it."""
+    return message
+
+
 def _babel() -> Locale:
     return Locale.parse(BABEL_LOCALES[_State.lang])
 

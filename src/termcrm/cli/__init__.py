@@ -22,6 +22,7 @@ from termcrm.cli import (
     planner,
     plans,
     products,
+    reports,
     system,
     tasks,
     today,
@@ -84,6 +85,7 @@ app.add_typer(plans.app, name="plan")
 app.command("funnel")(funnel.funnel)
 app.command("forecast")(funnel.forecast)
 app.command("history")(system.history)
+app.add_typer(reports.app, name="report")
 app.add_typer(imports.app, name="import")
 app.command("export")(export.export)
 app.add_typer(export.segments, name="segment")

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, NP_, _
 from termcrm.reports import facts, option_values, scope
 from termcrm.reports.model import Chart, Column, Params, Report, Table
 from termcrm.services.actor import Actor
@@ -207,7 +207,7 @@ def client_base(s: Session, actor: Actor, params: Params) -> Report:
             Column("new", N_("New"), "int"),
             Column("active", N_("Active"), "int"),
             Column("lapsed", N_("Lapsed"), "int"),
-            Column("lost", N_("Lost"), "int"),
+            Column("lost", NP_("clients", "Lost"), "int", context="clients"),
             Column("base", N_("Base"), "int"),
         ),
         tuple((facts.unit_label(u, unit), *counts[u]) for u in units),

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, NP_, _, pgettext
 from termcrm.reports import facts
 from termcrm.reports.model import Chart, Column, Params, Report, Table
 from termcrm.services import clients, contacts
@@ -45,7 +45,11 @@ KIND_COLUMNS = {
     "visit": N_("Visits"),
     "message": N_("Messages"),
 }
-OUTCOME_LABELS = {"open": N_("open"), "won": N_("won"), "lost": N_("lost")}
+OUTCOME_LABELS = {
+    "open": NP_("deal", "open"),
+    "won": NP_("deal", "won"),
+    "lost": NP_("deal", "lost"),
+}
 
 
 def client_id_of(params: Params) -> int:
@@ -212,7 +216,10 @@ def _deals(s: Session, client_id: int) -> Table:
             Column("expected_close", N_("Expected close"), "date"),
             Column("status", N_("Status")),
         ),
-        tuple((r[0], r[1], r[2], r[3], r[4], _(OUTCOME_LABELS.get(r[5], r[5]))) for r in rows),
+        tuple(
+            (r[0], r[1], r[2], r[3], r[4], pgettext("deal", OUTCOME_LABELS.get(r[5], r[5])))
+            for r in rows
+        ),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, NP_, _
 from termcrm.reports import option_values, scope
 from termcrm.reports.model import Chart, Column, Params, Report, Table
 from termcrm.reports.people import report_org
@@ -145,9 +145,9 @@ def _totals(f: funnel.Funnel) -> Table:
         N_("Funnel totals"),
         (
             Column("deals", N_("Deals"), "int"),
-            Column("open", N_("Open"), "int"),
+            Column("open", NP_("deals", "Open"), "int", context="deals"),
             Column("won", N_("Won"), "int"),
-            Column("lost", N_("Lost"), "int"),
+            Column("lost", NP_("deals", "Lost"), "int", context="deals"),
             Column("win_rate", N_("Win rate %"), "pct"),
             Column("amount", N_("Amount"), "money"),
             Column("won_amount", N_("Won amount"), "money"),
@@ -189,7 +189,7 @@ def _forecast(fc: funnel.Forecast, plans: dict[int, Decimal]) -> Table:
             Column("trend", N_("Trend"), "money"),
             Column("weighted", N_("Weighted"), "money"),
             Column("expected", N_("Expected"), "money"),
-            Column("plan", N_("Plan"), "money"),
+            Column("plan", NP_("sales plan", "Plan"), "money", context="sales plan"),
         ),
         tuple(rows),
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from termcrm.i18n import _
+from termcrm.i18n import _, pgettext
 
 # how a column's values are typed and shown: text; int (a count); money (Decimal, two
 # places); number (a float); pct (a float percentage, 12.5 = 12.5 %); date; month (the
@@ -30,10 +30,11 @@ class Column:
     title: str  # English, marked with N_; may hold {fields} filled from ``args``
     kind: ColumnKind = "text"
     args: tuple[tuple[str, str], ...] = ()  # ("period", "2026-Q3"): put into the title
+    context: str = ""  # the title's msgctxt, marked with NP_ (one word, two senses)
 
     def heading(self) -> str:
         """The title in the user's language, its fields filled."""
-        text = _(self.title)
+        text = pgettext(self.context, self.title) if self.context else _(self.title)
         return text.format(**dict(self.args)) if self.args else text
 
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, NP_, _
 from termcrm.reports import facts, scope
 from termcrm.reports.model import Chart, Column, Params, Report, Table, pct
 from termcrm.reports.people import Org, ordered, report_org
@@ -118,7 +118,7 @@ def plan_actual(s: Session, actor: Actor, params: Params) -> Report:
 def _columns(first: Column) -> tuple[Column, ...]:
     return (
         first,
-        Column("plan", N_("Plan"), "money"),
+        Column("plan", NP_("sales plan", "Plan"), "money", context="sales plan"),
         Column("actual", N_("Actual"), "money"),
         Column("done_pct", N_("Done %"), "pct"),
         Column("gap", N_("Gap"), "money"),
@@ -197,7 +197,7 @@ def _by_month(
         N_("Plan vs actual by month"),
         (
             Column("month", N_("Month"), "month"),
-            Column("plan", N_("Plan"), "money"),
+            Column("plan", NP_("sales plan", "Plan"), "money", context="sales plan"),
             Column("actual", N_("Actual"), "money"),
             Column("done_pct", N_("Done %"), "pct"),
             Column("cum_plan", N_("Cumulative plan"), "money"),

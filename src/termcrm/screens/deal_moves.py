@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, NP_, _, pgettext
 from termcrm.screens.base import CrmModal, CrmScreen
 from termcrm.services import deals
 from termcrm.services.dto import DealOut, StageOut
@@ -31,14 +31,14 @@ from termcrm.services.errors import Conflict, Invalid
 from termcrm.widgets.conflict_dialog import describe_change
 from termcrm.widgets.dialogs import ErrorDialog, describe_error
 
-OUTCOMES = {"open": N_("open"), "won": N_("won"), "lost": N_("lost")}
+OUTCOMES = {"open": NP_("deal", "open"), "won": NP_("deal", "won"), "lost": NP_("deal", "lost")}
 
 
 def stage_text(stage: StageOut) -> str:
     """``Proposal · 40%``; a closing stage says what it means: ``Lost · lost``."""
     if stage.outcome == "open":
         return _("{name} · {probability}%").format(name=stage.name, probability=stage.probability)
-    outcome = _(OUTCOMES[stage.outcome])
+    outcome = pgettext("deal", OUTCOMES[stage.outcome])
     if stage.name.casefold() == outcome.casefold():
         return stage.name  # "Won": saying "won" again adds nothing
     return _("{name} · {outcome}").format(name=stage.name, outcome=outcome)

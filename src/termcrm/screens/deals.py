@@ -35,7 +35,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from termcrm import i18n
-from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
+from termcrm.i18n import N_, NP_, _, fmt_date, fmt_number, ngettext, pgettext
 from termcrm.screens.base import CrmScreen
 from termcrm.screens.deal_filter import PERIOD_OF, DealFilterChoice
 from termcrm.screens.list_screen import SEARCH_DEBOUNCE
@@ -61,10 +61,11 @@ SORT_NAMES = {
 # the sorts that run from high to low unless reversed (as services.deals.sort_key)
 DESCENDING = ("newest", "amount")
 STATES: tuple[str | None, ...] = ("open", "won", "lost", "closed", None)
+DEAL_OUTCOMES = ("open", "won", "lost")  # named in the "deal" context
 STATE_NAMES = {
-    "open": N_("open"),
-    "won": N_("won"),
-    "lost": N_("lost"),
+    "open": NP_("deal", "open"),
+    "won": NP_("deal", "won"),
+    "lost": NP_("deal", "lost"),
     "closed": N_("won or lost"),
     None: N_("all"),
 }
@@ -387,7 +388,9 @@ class DealsScreen(CrmScreen[None]):
                         count=fmt_number(self.total)
                     )
                 ]
-            lead.append(_(STATE_NAMES[self.filter.state]))
+            state = self.filter.state
+            name = STATE_NAMES[state]
+            lead.append(pgettext("deal", name) if state in DEAL_OUTCOMES else _(name))
             if self.filter.pipeline_id is not None:
                 lead.append(self.names.get("pipeline", str(self.filter.pipeline_id)))
         parts = [*lead, *self.filter_parts(), self._sort_text(), *amounts]

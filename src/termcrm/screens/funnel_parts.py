@@ -28,7 +28,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual_plotext import PlotextPlot
 
 from termcrm import i18n
-from termcrm.i18n import N_, _, fmt_number
+from termcrm.i18n import N_, _, fmt_number, pgettext
 from termcrm.services.dto import DepartmentOut, PipelineOut, UserOut
 from termcrm.services.errors import Invalid
 from termcrm.services.funnel import Breakdown, Forecast, Funnel, FunnelFilter, StageFigures
@@ -237,9 +237,9 @@ def breakdowns(f: Funnel, width: int) -> RenderableType:
     columns: list[tuple[str, Callable[[Breakdown], str]]] = [
         (_("Deals"), lambda b: fmt_number(b.deals)),
         (_("Amount"), lambda b: whole(b.amount)),
-        (_("Open"), lambda b: fmt_number(b.open)),
+        (pgettext("deals", "Open"), lambda b: fmt_number(b.open)),
         (_("Won"), lambda b: fmt_number(b.won)),
-        (_("Lost"), lambda b: fmt_number(b.lost)),
+        (pgettext("deals", "Lost"), lambda b: fmt_number(b.lost)),
         (_("Won amount"), lambda b: whole(b.won_amount)),
         (_("Win rate"), lambda b: pct(b.win_rate_pct)),
     ]

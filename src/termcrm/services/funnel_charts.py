@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from termcrm.i18n import N_, _
+from termcrm.i18n import N_, _, pgettext
 from termcrm.services.errors import Invalid
 from termcrm.services.funnel import Forecast, Funnel
 
@@ -224,7 +224,7 @@ def draw_forecast(
         won = [(x, y) for x, y in series.won if y > 0]
         ahead = [(x + 0.4, y) for x, y in series.weighted if y > 0]
         for points, label, marker in (
-            (won, _("won"), "sd"),
+            (won, pgettext("deal", "won"), "sd"),
             (ahead, _("weighted pipeline"), "hd"),
         ):
             if points:
@@ -236,7 +236,7 @@ def draw_forecast(
                     marker=marker,
                 )
     else:
-        plt.plot(won_x, won_y, label=_("won"), marker="hd")
+        plt.plot(won_x, won_y, label=pgettext("deal", "won"), marker="hd")
         plt.plot(ahead_x, ahead_y, label=_("weighted pipeline"), marker="hd")
     plt.plot(xs, series.trend, label=_("trend"), marker="dot")
     step = max(1, len(xs) // max_ticks)
