@@ -118,8 +118,9 @@ def _stages(f: funnel.Funnel) -> Table:
         )
         for st in f.stages
     )
-    weighted = sum((st.weighted for st in f.stages), Decimal("0.00"))
-    total = (_("Total"), None, None, f.deals, f.amount, weighted, None, None, None)
+    # the weighted total is the weighted pipeline: open deals only (won ones are not
+    # "weighted" sales to come, they are sales made)
+    total = (_("Total"), None, None, f.deals, f.amount, f.weighted_pipeline, None, None, None)
     return Table(
         "stages",
         N_("Funnel stages"),
