@@ -44,7 +44,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SECTIONS = ("clients", "contacts", "journal", "planner", "deals", "funnel", "trash")
+SECTIONS = (
+    "clients",
+    "contacts",
+    "journal",
+    "planner",
+    "deals",
+    "funnel",
+    "trash",
+    "reports",
+)
 # Textual's own label of the ctrl+p key in the footer, translated with the app's keys
 PALETTE = N_("palette")
 PLANNER_CHECK_SECONDS = 60  # how often the overdue count and the reminders are read
@@ -103,6 +112,7 @@ class TermCrmApp(App[None]):
         "deals": lambda: _screen("deals", "DealsScreen"),
         "funnel": lambda: _screen("funnel", "FunnelScreen"),
         "trash": lambda: _screen("trash", "TrashScreen"),
+        "reports": lambda: _screen("reports", "ReportsScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "section('clients')", N_("Clients"), show=False, id="section.clients"),
@@ -112,6 +122,7 @@ class TermCrmApp(App[None]):
         Binding("5", "section('deals')", N_("Deals"), show=False, id="section.deals"),
         Binding("6", "section('funnel')", N_("Funnel"), show=False, id="section.funnel"),
         Binding("7", "section('trash')", N_("Trash"), show=False, id="section.trash"),
+        Binding("8", "section('reports')", N_("Reports"), show=False, id="section.reports"),
         Binding("l", "quick_log", N_("Log"), id="quick_log"),
         Binding("P", "team_plan", N_("Team plan"), show=False, id="team_plan"),
         Binding("f2", "language", N_("Language"), show=False, id="language"),

@@ -19,8 +19,8 @@ from babel import numbers as babel_numbers
 
 from termcrm import i18n
 from termcrm.i18n import _, fmt_date, fmt_money, fmt_number
-from termcrm.reports.model import Chart, Column, Report, Table
-from termcrm.services.funnel_charts import chart_height, draw_bars, period_text, short_label
+from termcrm.reports.model import Chart, Report, Table
+from termcrm.services.funnel_charts import period_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,66 +80,19 @@ def table_cells(table: Table, currency: str | None = None) -> list[list[str]]:
 # -- charts --------------------------------------------------------------------------------------
 
 
-def _series(table: Table, key: str) -> tuple[Column, list[float]]:
-    i = table.column(key)
-    return table.columns[i], [float(row[i] or 0) for row in table.rows]
-
-
 def chart_text(report: Report, chart: Chart, width: int) -> str | None:
     """A chart drawn with plotext as plain text (no colours), or None when the table has
     nothing to draw. A pie is drawn as horizontal bars of each slice's share in %."""
     import plotext as plt
 
-    table = report.table(chart.table)
-    if not table.rows or not chart.series:
+    from termcrm.reports.charts import chart_data, draw_chart
+
+    data = chart_data(report, chart)
+    if data is None:
         return None
-    cat = table.columns[table.column(chart.category)]
-    labels = [
-        short_label(cell_text(v, cat.kind) or "-", LABEL_WIDTH)
-        for v in table.values(chart.category)
-    ]
-    series = [_series(table, key) for key in chart.series]
-    if not any(v for _c, values in series for v in values):
-        return None
-    title = _(chart.title)
     plt.clear_figure()
-    plt.theme("clear")
-    height = 18
-    if chart.kind == "pie":
-        column, values = series[0]
-        whole = sum(v for v in values if v > 0)
-        if whole <= 0:
-            return None
-        shares = [max(v, 0.0) * 100.0 / whole for v in values]
-        draw_bars(plt, labels, shares, title=f"{title} ({column.heading()}, %)")
-        height = chart_height(len(labels))
-    elif chart.kind == "line":
-        xs = list(range(len(labels)))
-        for column, values in series:
-            plt.plot(xs, values, label=column.heading(), marker="hd")
-        step = max(1, len(xs) // 8)
-        plt.xticks(xs[::step], labels[::step])
-        plt.title(title)
-    else:
-        horizontal = len(labels) > 6 or max(len(x) for x in labels) * len(labels) > width // 2
-        orientation = "horizontal" if horizontal else "vertical"
-        if horizontal:
-            # plotext draws the first bar at the bottom: reversed, the table's order reads down
-            labels = list(reversed(labels))
-            series = [(c, list(reversed(v))) for c, v in series]
-            height = min(60, max(12, len(labels) * (len(series) + 1) + 5))
-        if len(series) == 1:
-            plt.bar(labels, series[0][1], orientation=orientation, width=0.5)
-        else:
-            draw = plt.stacked_bar if chart.stacked else plt.multiple_bar
-            draw(
-                labels,
-                [v for _c, v in series],
-                labels=[c.heading() for c, _v in series],
-                orientation=orientation,
-            )
-        plt.title(title)
-    plt.plotsize(width, height)
+    draw_chart(plt, data, width)
+    plt.plotsize(width, data.height())
     text: str = plt.uncolorize(str(plt.build()))
     plt.clear_figure()
     return text.rstrip()

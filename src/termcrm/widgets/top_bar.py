@@ -20,11 +20,12 @@ SECTIONS = (
     ("5", "deals", N_("Deals")),
     ("6", "funnel", N_("Funnel")),
     ("7", "trash", N_("Trash")),
+    ("8", "reports", N_("Reports")),
 )
 
 
 class TopBar(Widget):
-    """``termcrm  1 Clients  2 Contacts  3 Journal  4 Planner  5 Deals  6 Funnel  7 Trash  Ivan Petrov``"""
+    """``termcrm  1 Clients  2 Contacts  3 Journal  …  7 Trash  8 Reports  Ivan Petrov``"""
 
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; color: $foreground; }
