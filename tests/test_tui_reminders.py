@@ -128,7 +128,7 @@ def test_the_top_bar_counts_overdue_tasks_and_follows_writes(world: World) -> No
         assert app.overdue == 2
         # 80 columns: the name "termcrm" gives way to the count and the user's name
         assert "⚠ 2 overdue" in top_bar(app) and "admin" in top_bar(app)
-        assert "termcrm" not in top_bar(app) and "7 Trash" in top_bar(app)
+        assert "termcrm" not in top_bar(app) and " 8 " in top_bar(app)  # every section's key
 
         # done through the app's services path: the count follows at once
         def complete(s: Any, a: Any) -> Any:
@@ -147,7 +147,7 @@ def test_the_top_bar_counts_overdue_tasks_and_follows_writes(world: World) -> No
         assert app.overdue == 0
         assert "overdue" not in top_bar(app)
         assert "admin" in top_bar(app)  # who is working, on the right
-        assert "termcrm" in top_bar(app)
+        assert "5 Deals" in top_bar(app)  # the room the count took names a section again
 
     run(world, scenario)
 
