@@ -33,11 +33,14 @@ from termcrm.store.tables import (
     Department,
     Email,
     Interaction,
+    Payment,
     Phone,
     Pipeline,
     PriceList,
     PriceListItem,
     Product,
+    SalesPlan,
+    Shipment,
     Stage,
     Task,
     User,
@@ -73,6 +76,9 @@ SUMMARY_TABLES = {
     "products": Product,
     "price_lists": PriceList,
     "deal_items": DealItem,
+    "shipments": Shipment,
+    "payments": Payment,
+    "sales_plans": SalesPlan,
 }
 
 
@@ -226,6 +232,75 @@ def test_the_catalog_price_lists_and_line_items(db: Database, loaded: DemoSummar
         ).scalar_one()
         lines = deal_items.items_of(s, admin, rub_deal).items
         assert all(any("\u0400" <= ch <= "\u04ff" for ch in i.name) for i in lines)
+
+
+def test_sales_facts_receivables_and_plans(db: Database, loaded: DemoSummary) -> None:
+    """Shipments over the last 30 months from the catalog, sold by the client's owner,
+    with a few returns; payments leaving receivables; RUB plans per rep and department
+    for each month of this year, read back through the services."""
+    from termcrm.services import sales_facts, sales_plans
+
+    assert loaded.shipments > 3 * N and loaded.payments > N
+    assert loaded.sales_plans == 12 * (4 + 3)  # 4 reps and Sales, Wholesale, Retail
+    ship_t, pay_t, plan_t = table(Shipment), table(Payment), table(SalesPlan)
+    today = date.today()
+    with db.read() as s:
+        first, last = s.execute(
+            sa.select(sa.func.min(ship_t.c.shipped_on), sa.func.max(ship_t.c.shipped_on))
+        ).one()
+        first, last = _day(first), _day(last)
+        assert (today - first).days > 800 and last <= today  # ~30 months, none ahead
+        owners = dict(s.execute(sa.select(client_t.c.id, client_t.c.owner_id)).all())
+        rows = s.execute(
+            sa.select(
+                ship_t.c.client_id, ship_t.c.manager_id, ship_t.c.amount, ship_t.c.quantity,
+                ship_t.c.product_id, ship_t.c.product_group, ship_t.c.external_id,
+                ship_t.c.currency,
+            )
+        ).all()  # fmt: skip
+        assert all(r.manager_id == owners[r.client_id] for r in rows)
+        assert all(r.product_id is not None and r.product_group for r in rows)
+        assert len({r.external_id for r in rows}) == len(rows)
+        assert all(r.external_id.startswith(("1C-RN-", "1C-VZ-")) for r in rows)
+        returns = [r for r in rows if r.amount < 0]
+        assert returns and len(returns) < 0.05 * len(rows)
+        assert all(r.quantity < 0 for r in returns)
+        assert {r.currency for r in rows} == {"RUB", "USD", "CNY"}
+        # not every client buys; some stopped (lapsed, lost), some only began (new)
+        buyers = {r.client_id for r in rows}
+        assert 0.4 * N < len(buyers) < N
+        # receivables: shipped minus paid per client and currency, some clients owe
+        shipped: dict[tuple[int, str], Decimal] = {}
+        for r in rows:
+            shipped[(r.client_id, r.currency)] = (
+                shipped.get((r.client_id, r.currency), 0) + r.amount
+            )
+        paid: dict[tuple[int, str], Decimal] = {}
+        for p in s.execute(sa.select(pay_t.c.client_id, pay_t.c.currency, pay_t.c.amount)):
+            assert p.amount > 0
+            paid[(p.client_id, p.currency)] = paid.get((p.client_id, p.currency), 0) + p.amount
+        owing = [k for k, v in shipped.items() if v - paid.get(k, Decimal(0)) > 0]
+        assert len(owing) > 0.1 * len(shipped)
+        assert set(paid) <= set(shipped)
+        # the services read them back
+        admin = org.actor_by_login(s, "admin")
+        assert len(sales_facts.list_shipments(s, admin, limit=10)) == 10
+        assert len(sales_facts.list_payments(s, admin, limit=10)) == 10
+        plans = sales_plans.plans(s, admin)
+        assert len(plans) == loaded.sales_plans
+        assert {p.month for p in plans} == {date(today.year, m, 1) for m in range(1, 13)}
+        assert {p.currency for p in plans} == {"RUB"}
+        assert {p.department for p in plans if p.department} == {
+            "Head office / Sales",
+            "Head office / Sales / Wholesale",
+            "Head office / Sales / Retail",
+        }
+        assert all(p.amount > 0 for p in plans)
+        assert s.execute(sa.select(sa.func.count()).select_from(plan_t)).scalar_one() == len(plans)
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def test_the_team_has_every_role_and_owners_are_reps_of_the_right_department(

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from termcrm.exchange.importer import ImportOptions, ImportReport
 
 app = typer.Typer(
-    help="Import clients, contacts, interactions or deals from xlsx, xls, ods, csv or vcf; "
-    "list imports and undo one.",
+    help="Import clients, contacts, interactions, deals, shipments, payments or sales plans "
+    "from xlsx, xls, ods, csv or vcf; list imports and undo one.",
     no_args_is_help=True,
 )
 
@@ -266,7 +266,9 @@ def _print_report(report: ImportReport, options: ImportOptions) -> None:
             out(f"  ... and {len(rows) - SHOWN:,} more")
     if report.rejects_path is not None:
         out(f"Rejected rows are in {report.rejects_path}: fix them there and import that file.")
-    if report.import_id is not None and not report.dry_run:
+    from termcrm.exchange.sales_records import NO_UNDO
+
+    if report.import_id is not None and not report.dry_run and report.entity not in NO_UNDO:
         out(f"Undo with: termcrm import undo {report.import_id}")
 
 
@@ -316,6 +318,21 @@ _command(
 )
 _command("interactions", "Import journal entries (calls, meetings, letters...) of clients.")
 _command("deals", "Import deals of clients.")
+_command(
+    "shipments",
+    "Import shipments from the accounting system (an admin or a director); rows are "
+    "matched by their external id, so loading a file again updates instead of adding.",
+)
+_command(
+    "payments",
+    "Import clients' payments from the accounting system (an admin or a director); "
+    "rows are matched by their external id.",
+)
+_command(
+    "plans",
+    "Import monthly sales plans per user or department (a month, a user or a department, "
+    "an amount); a plan that exists gets the new amount.",
+)
 
 
 @app.command("list")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from termcrm.i18n import N_
 
-ENTITIES = ("clients", "contacts", "interactions", "deals")
+ENTITIES = ("clients", "contacts", "interactions", "deals", "shipments", "payments", "plans")
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,6 +545,95 @@ TITLES: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# the sales facts of the accounting system (1C and the like) and the sales plans
+CURRENCY_TITLES = ["Currency", "Currency code", "Валюта", "Код валюты", "币种", "货币"]
+EXTERNAL_ID_TITLES = [
+    "External ID", "ID", "Code", "Line ID", "Row ID", "GUID", "UUID",
+    "Внешний код", "Внешний ID", "Код", "Код строки", "Идентификатор", "ИД",
+    "外部编号", "外部ID", "编号", "行号",
+]  # fmt: skip
+DOCUMENT_TITLES = [
+    "Document", "Document number", "Document no", "Doc no", "Number",
+    "Документ", "Номер документа", "Номер", "Регистратор", "Основание",
+    "单据", "单据号", "单据编号", "单号",
+]  # fmt: skip
+FACTS_CLIENT = {
+    "client": [*CLIENT_REF_TITLES, "Customer", "Buyer", "Payer", "Покупатель", "Плательщик",
+               "买方", "付款方", "付款单位"],
+    "client_id": ["Client ID", "ID клиента", "客户ID"],
+    "client_tax_id": [*CLIENT_TAX_TITLES, "ИНН контрагента", "ИНН покупателя",
+                      "ИНН плательщика"],
+}  # fmt: skip
+
+TITLES["shipments"] = {
+    "shipped_on": [
+        "Date", "Shipment date", "Shipped", "Shipped on", "Ship date", "Invoice date",
+        "Дата", "Дата отгрузки", "Дата документа", "Дата реализации", "Период",
+        "日期", "发货日期", "出库日期", "销售日期",
+    ],
+    **FACTS_CLIENT,
+    "product": [
+        "Product", "Product name", "Item", "Goods", "Service",
+        "Номенклатура", "Товар", "Продукт", "Товар/услуга", "Наименование",
+        "产品", "商品", "物料", "产品名称", "商品名称",
+    ],
+    "product_sku": [
+        "SKU", "Product SKU", "Article", "Item code", "Product code",
+        "Артикул", "Код номенклатуры", "Код товара",
+        "货号", "物料编码", "商品编码", "产品编码",
+    ],
+    "product_group": [
+        "Product group", "Product category", "Category", "Group",
+        "Группа номенклатуры", "Группа товаров", "Товарная группа", "Категория",
+        "Вид номенклатуры",
+        "产品类别", "商品分类", "品类", "产品组",
+    ],
+    "quantity": ["Quantity", "Qty", "Количество", "Кол-во", "Кол.", "数量"],
+    "amount": [
+        "Amount", "Sum", "Total", "Net amount", "Revenue", "Sales",
+        "Сумма", "Сумма с НДС", "Сумма продажи", "Выручка", "Стоимость",
+        "金额", "总额", "销售额", "含税金额",
+    ],
+    "currency": CURRENCY_TITLES,
+    "document": DOCUMENT_TITLES,
+    "manager": [*OWNER_TITLES, "Менеджер по продажам", "业务员"],
+    "external_id": EXTERNAL_ID_TITLES,
+}  # fmt: skip
+TITLES["payments"] = {
+    "paid_on": [
+        "Date", "Payment date", "Paid on", "Received", "Value date",
+        "Дата", "Дата оплаты", "Дата платежа", "Дата поступления", "Период",
+        "日期", "付款日期", "收款日期", "到账日期",
+    ],
+    **FACTS_CLIENT,
+    "amount": [
+        "Amount", "Sum", "Payment", "Paid", "Received amount",
+        "Сумма", "Сумма оплаты", "Сумма платежа", "Поступление", "Оплата",
+        "金额", "付款金额", "收款金额",
+    ],
+    "currency": CURRENCY_TITLES,
+    "document": [*DOCUMENT_TITLES, "Payment order", "Платёжное поручение",
+                 "Платежное поручение", "Номер п/п"],
+    "external_id": EXTERNAL_ID_TITLES,
+}  # fmt: skip
+TITLES["plans"] = {
+    "month": [
+        "Month", "Period", "Plan month", "Месяц", "Период", "Месяц плана", "月份", "月", "期间",
+    ],
+    "user": [
+        "User", "Login", "Rep", "Sales rep", "Manager", "Employee", "Responsible",
+        "Пользователь", "Логин", "Менеджер", "Сотрудник", "Ответственный",
+        "用户", "员工", "销售", "业务员", "负责人",
+    ],
+    "department": ["Department", "Team", "Division", "Отдел", "Подразделение", "部门", "团队"],
+    "amount": [
+        "Plan", "Amount", "Target", "Plan amount", "Sales plan", "Quota",
+        "План", "Сумма", "Сумма плана", "План продаж",
+        "计划", "目标", "金额", "计划金额", "销售目标",
+    ],
+    "currency": CURRENCY_TITLES,
+}  # fmt: skip
+
 LABELS: dict[str, str] = {
     "id": N_("record id"),
     "version": N_("version"),
@@ -600,9 +689,20 @@ LABELS: dict[str, str] = {
     "competitor": N_("competitor"),
     "lost_reason": N_("lost reason"),
     "description": N_("description"),
+    "shipped_on": N_("shipment date"),
+    "product": N_("product"),
+    "product_sku": N_("product SKU"),
+    "product_group": N_("product group"),
+    "quantity": N_("quantity"),
+    "document": N_("document"),
+    "manager": N_("manager"),
+    "external_id": N_("external id"),
+    "paid_on": N_("payment date"),
+    "month": N_("month"),
+    "department": N_("department"),
 }
 # fields several columns may feed (Owner and Owner login name one user: a login wins)
-MULTI = {"phones", "emails", "tags", "business_info", "notes", "owner", "user"}
+MULTI = {"phones", "emails", "tags", "business_info", "notes", "owner", "user", "manager"}
 
 
 # titles that mean a field only when no other column does: Outlook's "Title" is "Mr." when

@@ -23,6 +23,7 @@ from termcrm.exchange.ahead import Ahead
 from termcrm.exchange.errors import FileRefused
 from termcrm.exchange.mapping import CUSTOM_ENTITY, ColumnMapping, auto_map
 from termcrm.exchange.records import HANDLERS, Handler
+from termcrm.exchange.sales_records import FACT_HANDLERS
 from termcrm.i18n import _
 from termcrm.services import client_bulk, custom_fields, imports
 from termcrm.services.actor import Actor
@@ -270,7 +271,8 @@ def run_import(
             sheet=saved_options.get("sheet", options.sheet),
         )
     sheet = _open(path, options.sheet)
-    handler_type = HANDLERS[options.entity]
+    handler_type = {**HANDLERS, **FACT_HANDLERS}[options.entity]
+    handler_type.check_actor(actor)
     from termcrm.i18n import zone as user_zone
 
     zone = options.zone or user_zone()

@@ -23,6 +23,9 @@ REQUIRED: dict[str, list[tuple[str, ...]]] = {
     "contacts": [("full_name", "first_name", "last_name", "id")],
     "interactions": [("client", "client_id", "client_tax_id"), ("occurred_at",)],
     "deals": [("title", "id"), ("client", "client_id", "client_tax_id", "id")],
+    "shipments": [("shipped_on",), ("client", "client_id", "client_tax_id"), ("amount",)],
+    "payments": [("paid_on",), ("client", "client_id", "client_tax_id"), ("amount",)],
+    "plans": [("month",), ("user", "department"), ("amount",)],
 }
 # a custom field lives on these records
 CUSTOM_ENTITY = {"clients": "client", "contacts": "contact", "deals": "deal"}

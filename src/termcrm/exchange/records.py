@@ -139,6 +139,10 @@ class Handler:
         self._users: dict[str, int] | None = None  # set once the users are loaded
         self._clients: dict[tuple[str, str], int] = {}
 
+    @classmethod
+    def check_actor(cls, actor: Actor) -> None:
+        """Refuse, before any row is read, an actor who may not load this kind of record."""
+
     def bind(self, s: Session) -> None:
         """Go on in another transaction (the next batch); what was learnt is kept."""
         self.s = s
@@ -1083,6 +1087,7 @@ class DealHandler(Handler):
         return _outcome(row.number, "create", made.id)
 
 
+# the sales facts and plans: exchange.sales_records.FACT_HANDLERS
 HANDLERS: dict[str, type[Handler]] = {
     "clients": ClientHandler,
     "contacts": ContactHandler,

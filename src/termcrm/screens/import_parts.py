@@ -81,6 +81,7 @@ FIELD_NAMES = {
     "user": N_("Who"),
     "deal_id": N_("Deal ID"),
     "title": N_("Title"),
+    "pipeline": N_("Pipeline"),
     "stage": N_("Stage"),
     "amount": N_("Amount"),
     "currency": N_("Currency"),
@@ -88,6 +89,17 @@ FIELD_NAMES = {
     "competitor": N_("Competitor"),
     "lost_reason": N_("Lost reason"),
     "description": N_("Description"),
+    "shipped_on": N_("Shipment date"),
+    "product": N_("Product"),
+    "product_sku": N_("Product SKU"),
+    "product_group": N_("Product group"),
+    "quantity": N_("Quantity"),
+    "document": N_("Document"),
+    "manager": N_("Manager"),
+    "external_id": N_("External ID"),
+    "paid_on": N_("Payment date"),
+    "month": N_("Month"),
+    "department": N_("Department"),
 }
 # ColumnMap.how
 HOW_NAMES = {
@@ -112,6 +124,9 @@ ENTITY_NAMES = {
     "contacts": N_("Contact persons"),
     "interactions": N_("Journal entries"),
     "deals": N_("Deals"),
+    "shipments": N_("Shipments"),
+    "payments": N_("Payments"),
+    "plans": N_("Sales plans"),
 }
 DUPLICATE_NAMES = {
     "skip": N_("skip them"),

@@ -628,6 +628,8 @@ class ImportWizard(CrmScreen["ImportReport | None"]):
         self._show_report(report)
 
     def _show_report(self, report: ImportReport) -> None:
+        from termcrm.exchange.sales_records import NO_UNDO
+
         name = report.path.name
         entity = _(ENTITY_NAMES.get(report.entity, report.entity)).lower()
         if report.dry_run:
@@ -678,7 +680,7 @@ class ImportWizard(CrmScreen["ImportReport | None"]):
                         bad,
                     ).format(count=fmt_number(bad), path=shown_path(report.rejects_path))
                 )
-            if report.import_id is not None:
+            if report.import_id is not None and report.entity not in NO_UNDO:
                 notes.append(
                     _("To take it back: termcrm import undo {id}").format(id=report.import_id)
                 )

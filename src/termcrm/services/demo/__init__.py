@@ -33,6 +33,12 @@ What it creates (N = ``clients``):
   of the deals (1-5 lines of products in the client's language, quantities sized to
   the deal, a discount on some lines), whose amount then follows the items (their
   total, ``deal_items.line_amount`` per line).
+- with ``history``, the sales facts too (``demo/sales.py``): shipments over the last 30
+  months (active clients ship most months, some lapsed, some new; products, groups and
+  prices from the catalog; the manager is the client's owner; external ids like
+  ``1C-RN-000123-1``; a few returns), payments (most 0-60 days after, some in parts,
+  some not yet: receivables), and RUB sales plans per rep and per department (Sales,
+  Wholesale, Retail) for each month of the current year.
 
 ``client.search_body`` and ``name_key`` are computed here exactly as
 ``search_index.refresh`` and the client service would. No audit entry is
@@ -62,6 +68,7 @@ from termcrm.services.demo.generator import (
     Generator,
     Team,
     make_pools,
+    plan_t,
 )
 from termcrm.services.errors import Invalid
 from termcrm.store import bulk
@@ -116,6 +123,9 @@ class DemoSummary:
     products: int
     price_lists: int
     deal_items: int
+    shipments: int
+    payments: int
+    sales_plans: int
     admin_login: str
     logins: tuple[str, ...]  # the demo team, director first
 
@@ -217,7 +227,9 @@ def _load(
                 progress("clients", done)
         if progress is not None:
             progress("search index", done)
-    bulk.analyze(s, [*TABLES.values(), *CATALOG_TABLES.values()])
+        plans = gen.sales.plans(team.reps, team.departments) if history else []
+        bulk.bulk_insert(s, plan_t, plans)
+    bulk.analyze(s, [*TABLES.values(), *CATALOG_TABLES.values(), plan_t])
     summary = DemoSummary(
         departments=len(DEPARTMENTS),
         users=len(team.logins) + int(admin_created),
@@ -236,6 +248,9 @@ def _load(
         products=counts.get("product", 0),
         price_lists=counts.get("price_list", 0),
         deal_items=counts["deal_item"],
+        shipments=counts["shipment"],
+        payments=counts["payment"],
+        sales_plans=len(plans),
         admin_login=actor.login,
         logins=team.logins,
     )
@@ -315,4 +330,5 @@ def _create_team(s: Session, actor: Actor) -> Team:
         ids=ids,
         reps=reps,
         managers=managers,
+        departments=dept_ids,
     )

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from termcrm.services.deal_items import line_amount
 from termcrm.services.demo import words as w
+from termcrm.services.demo.sales import Buyer, SalesFacts
 from termcrm.services.text import build_search_body, fold
 from termcrm.services.validation import inn_with_checksum
 from termcrm.store import bulk
@@ -31,10 +32,13 @@ from termcrm.store.tables import (
     Department,
     Email,
     Interaction,
+    Payment,
     Phone,
     PriceList,
     PriceListItem,
     Product,
+    SalesPlan,
+    Shipment,
     SignificantDate,
     Task,
     User,
@@ -90,7 +94,10 @@ TABLES: dict[str, sa.Table] = {
     "interaction": interaction_t,
     "task": task_t,
     "significant_date": date_t,
+    "shipment": table(Shipment),
+    "payment": table(Payment),
 }
+plan_t = table(SalesPlan)
 # written once, before the first batch (Generator.catalog)
 CATALOG_TABLES: dict[str, sa.Table] = {
     "product": product_t,
@@ -105,6 +112,7 @@ class Team:
     ids: dict[str, int]  # login -> id
     reps: dict[str, list[tuple[int, int]]]  # department key -> [(user id, department id)]
     managers: dict[int, int]  # department id -> manager's user id
+    departments: dict[str, int] = field(default_factory=dict)  # key -> department id
 
 
 # ---------------------------------------------------------------- name pools
@@ -219,6 +227,7 @@ class _Product:
     unit: str
     service: bool  # sold by the hour or the trip: a few at a time
     prices: dict[str, Decimal]
+    category: str = ""
 
 
 @dataclass(slots=True)
@@ -254,6 +263,10 @@ class Generator:
         # and so do the line items of deals (the deals themselves stay as they were)
         self.item_rng = Random("items" + str(rng.getstate()[1][:8]))
         self.products: dict[str, list[_Product]] = {}  # locale code -> its catalog
+        # and so do the sales facts (shipments, payments, plans)
+        self.sales = SalesFacts(
+            Random("sales" + str(rng.getstate()[1][:8])), utcnow().date(), RATES
+        )
         self.pools = pools
         self.history = history
         self.now = utcnow()
@@ -583,7 +596,7 @@ class Generator:
         ):
             native = Decimal(price)
             prices = {c: _convert(native, loc.currency, c) for c in currencies}
-            product = _Product(product_id, sku, name, unit, service, prices)
+            product = _Product(product_id, sku, name, unit, service, prices, category)
             self.products.setdefault(loc.code, []).append(product)
             row = {
                 "id": product_id,
@@ -677,6 +690,18 @@ class Generator:
             )
         if self.history:
             self._history(pending, ids, out)
+            for p in pending:
+                buyer = Buyer(
+                    id=p.row["id"],
+                    owner=p.owner,
+                    loc_code=p.loc.code,
+                    currency=p.loc.currency,
+                    status=p.row["status"],
+                    group=p.row["client_group"],
+                    person=p.row["kind"] == "person",
+                    since=p.row["created_at"].date(),
+                )
+                self.sales.client(buyer, self.products.get(p.loc.code, []), out)
         return out
 
     def _stamp(self, row: dict[str, Any], at: datetime) -> dict[str, Any]:
