@@ -695,7 +695,7 @@ LABELS: dict[str, str] = {
     "product_group": N_("product group"),
     "quantity": N_("quantity"),
     "document": N_("document"),
-    "manager": N_("manager"),
+    "manager": N_("sales manager"),
     "external_id": N_("external id"),
     "paid_on": N_("payment date"),
     "month": N_("month"),
