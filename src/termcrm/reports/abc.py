@@ -300,7 +300,9 @@ def _products(
         s,
         source,
         conds,
-        [sh.product_id, group],
+        # coalesced: grouping by the bare column makes SQLite walk the product index
+        # and read each shipment's row; this way the period's covering index serves it
+        [sa.func.coalesce(sh.product_id, 0), group],
         lambda rows, k: rows.outerjoin(product_t, product_t.c.id == k[0]),
         [product_t.c.name, product_t.c.sku, product_t.c.category],
         months,
@@ -309,7 +311,7 @@ def _products(
     for r in ranked:
         product_id, shipped_group = r.key
         name, sku, category = r.labels
-        if product_id is None:
+        if not product_id:  # 0: no product
             name = _("(no product: {group})").format(group=shipped_group or _("no group"))
             category = shipped_group
         body.append((r.rank, name, sku, category, *_figures(rules, r)))
