@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -443,6 +444,20 @@ def _day_ends(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
             return ends
 
 
+def day_end_of(column: sa.ColumnElement[Any], ends: Sequence[datetime]) -> sa.ColumnElement[Any]:
+    """The first of the day boundaries ``ends`` (ascending) after ``column``'s moment (the
+    last one for a moment beyond them): a CASE nested as a balanced tree, so that a row
+    takes about log2(days) comparisons, not one per day of a year-long period."""
+
+    def within(lo: int, hi: int) -> sa.ColumnElement[Any]:
+        if lo == hi:
+            return sa.literal(ends[lo], UTCDateTime())
+        mid = (lo + hi) // 2
+        return sa.case((column < ends[mid], within(lo, mid)), else_=within(mid + 1, hi))
+
+    return within(0, len(ends) - 1)
+
+
 def team_plan(
     s: Session,
     actor: Actor,
@@ -469,13 +484,9 @@ def team_plan(
     t = task_t.c
     from termcrm.services.tasks import access_conditions, client_t
 
-    ends = _day_ends(start, end, tz)
-    # the end of the local day each task was due on, as a CASE over the day boundaries
-    # (exact across DST, and the same SQL on every backend)
-    day_end = sa.case(
-        *((t.due_at < e, sa.literal(e, UTCDateTime())) for e in ends[:-1]),
-        else_=sa.literal(ends[-1], UTCDateTime()),
-    )
+    # the end of the local day each task was due on (exact across DST, the same SQL on
+    # every backend)
+    day_end = day_end_of(t.due_at, _day_ends(start, end, tz))
     status = t.status
     counts = (
         sa.select(
