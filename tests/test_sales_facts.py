@@ -147,3 +147,20 @@ def test_cli_plan_set_and_list(db, admin, db_url, monkeypatch, tmp_path):
     assert "--user or --department" in invoke(db_url, "plan", "set", "2026-12", "1", code=2)
     refused = invoke(db_url, "plan", "set", "2026-12", "lots", "--user", "rep", code=1)
     assert "is not an amount" in refused
+
+
+def test_a_plans_history_shows_its_changes_to_those_who_may_read_it(db, team):
+    from termcrm.services import history
+    from termcrm.services.errors import NotFound
+
+    with db.write() as s:
+        made = sales_plans.set_plan(
+            s, team.director, month=date(2026, 3, 1), amount="100", user_id=team.sue.id
+        )
+        sales_plans.set_plan(
+            s, team.director, month=date(2026, 3, 1), amount="150", user_id=team.sue.id
+        )
+        entries = history.history(s, team.director, "sales-plan", made.id)
+        assert [e.action for e in entries] == ["create", "update"]
+        with pytest.raises(NotFound):  # another department's plan
+            history.history(s, team.manager, "sales_plan", made.id)

@@ -21,7 +21,7 @@ def history(
         str,
         typer.Argument(
             help="client, contact, deal, task, user, department, pipeline, stage, product, "
-            "price-list"
+            "price-list, sales-plan"
         ),
     ],
     entity_id: Annotated[int, typer.Argument(help="its id")],

@@ -41,6 +41,7 @@ ENTITIES = (
     "stage",
     "product",
     "price_list",
+    "sales_plan",
 )
 # the configuration everyone may read (services/pipelines.py, services/products.py), so
 # everyone may read its history too; deleted ones keep theirs
@@ -87,6 +88,11 @@ def history(
             get_deal(s, actor, entity_id)
         elif entity == "task":
             get_task(s, actor, entity_id)
+        elif entity == "sales_plan":
+            from termcrm.services.sales_plans import plans
+
+            if not any(p.id == entity_id for p in plans(s, actor)):
+                raise NotFound(_("sales plan {id} does not exist").format(id=entity_id))
         elif entity == "user":
             require_admin(actor, N_("see the history of a user"))
         else:
