@@ -100,6 +100,9 @@ def test_nightly_writes_the_days_workbook(cli_db, tmp_path: Path) -> None:
     for name, (_t, _l, _f, err) in summary.items():
         if err is None:  # every report that ran has its sheet (with its charts)
             assert name in wb.sheetnames
+    links = {c.value: c.hyperlink.target for c in ws["A"] if c.hyperlink is not None}
+    assert links == {name: f"#'{name}'!A1" for name, row in summary.items() if row[3] is None}
+    assert ws.freeze_panes == "A10" and ws["A9"].font.b  # the header row, frozen
     assert len(wb["sales-dynamics"]._charts) == 2
 
 

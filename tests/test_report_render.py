@@ -21,7 +21,12 @@ from termcrm.reports import render_files
 from termcrm.reports.model import Chart, Column, Params, Report, Table
 from termcrm.reports.render_text import cell_text, print_report
 from termcrm.reports.sales_dynamics import sales_dynamics
-from termcrm.reports.workbook import report_workbook, save_workbook
+from termcrm.reports.workbook import (
+    add_report_sheet,
+    new_workbook,
+    report_workbook,
+    save_workbook,
+)
 from termcrm.services import clients, org, sales_facts
 from test_funnel import make_team
 
@@ -137,6 +142,42 @@ def test_save_workbook_replaces_and_leaves_no_temp_file(tmp_path: Path) -> None:
     save_workbook(report_workbook(hand_made()), path)
     assert openpyxl.load_workbook(path).sheetnames == ["hand-made"]
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+def test_a_sheet_failing_half_written_is_taken_out_and_leaves_no_temp_file(
+    tmp_path: Path,
+) -> None:
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    before = set(ALL_TEMP_FILES)
+    wb = new_workbook("two")
+    add_report_sheet(wb, hand_made(), "good")
+    odd = Table("odd", "Odd", (Column("name", "Name"), Column("n", "N", "int")),
+                (("a", 1), ("b", object())))  # fmt: skip
+    bad = Report("bad", "Bad", (date(2026, 1, 1), date(2026, 1, 31)), "all", "RUB", (odd,))
+    with pytest.raises(ValueError):
+        add_report_sheet(wb, bad, "bad")  # its first rows were written already
+    assert wb.sheetnames == ["good"]
+    path = tmp_path / "two.xlsx"
+    save_workbook(wb, path)
+    assert openpyxl.load_workbook(path).sheetnames == ["good"]
+    assert set(ALL_TEMP_FILES) == before  # the rows' temporary files are gone
+
+
+def test_a_failed_save_leaves_no_temp_file(tmp_path: Path, monkeypatch) -> None:
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    before = set(ALL_TEMP_FILES)
+    wb = report_workbook(hand_made())
+    assert set(ALL_TEMP_FILES) > before  # a write-only sheet's rows wait in a file
+
+    def broken_save(self, stream) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(Exception, match="No space left"):
+        save_workbook(wb, tmp_path / "r.xlsx")
+    assert set(ALL_TEMP_FILES) == before and list(tmp_path.iterdir()) == []
 
 
 # -- CSV, JSON, Markdown ---------------------------------------------------------------------

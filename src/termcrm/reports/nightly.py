@@ -32,7 +32,7 @@ from termcrm.services.errors import CrmError, Forbidden, Invalid
 from termcrm.services.funnel_charts import month_end, period_text
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     from termcrm.services.actor import Actor
     from termcrm.store.engine import Database
@@ -161,7 +161,7 @@ def run_nightly(
     as_login: str | None = None,
 ) -> NightlyRun:
     """Write ``folder/termcrm-TODAY.xlsx``; ``now`` (local, for the Summary) is when it ran."""
-    from termcrm.reports.workbook import add_report_sheet, new_workbook, save_workbook
+    from termcrm.reports.workbook import add_report_sheet, discard, new_workbook, save_workbook
 
     folder = Path(folder)
     check_folder(folder)
@@ -170,41 +170,45 @@ def run_nightly(
     params = Params(span, Scope("all"), today=today)
     with folder_lock(folder):
         wb = new_workbook(_("termcrm reports {day}").format(day=today.isoformat()))
-        summary = wb.create_sheet(_(SUMMARY)[:31])
-        outcomes = []
-        for spec in nightly_specs():
-            try:
-                with db.read() as s:
-                    report = spec.load()(s, actor, params)
-                add_report_sheet(wb, report, spec.name)
-            except Exception as exc:  # one report's failure is a line of the Summary
-                outcomes.append(
-                    Outcome(spec.name, _(spec.title), "", None, "text", error_line(exc))
-                )
-                continue
-            label, value, kind = headline(report)
-            outcomes.append(Outcome(spec.name, _(report.title), label, value, kind))
-        write_summary(summary, actor, span, now, outcomes)
+        try:
+            summary = wb.create_sheet(_(SUMMARY)[:31])  # first; its rows written last
+            outcomes = []
+            for spec in nightly_specs():
+                try:
+                    with db.read() as s:
+                        report = spec.load()(s, actor, params)
+                    add_report_sheet(wb, report, spec.name)
+                except Exception as exc:  # one report's failure is a line of the Summary
+                    outcomes.append(
+                        Outcome(spec.name, _(spec.title), "", None, "text", error_line(exc))
+                    )
+                    continue
+                label, value, kind = headline(report)
+                outcomes.append(Outcome(spec.name, _(report.title), label, value, kind))
+            write_summary(summary, actor, span, now, outcomes)
+        except BaseException:
+            discard(wb)  # the sheets' temporary files
+            raise
         target = workbook_path(folder, today)
         save_workbook(wb, target)
     return NightlyRun(target, span, actor, tuple(outcomes))
 
 
 def write_summary(
-    ws: Worksheet,
+    ws: WriteOnlyWorksheet,
     actor: Actor,
     period: tuple[date, date],
     now: datetime,
     outcomes: list[Outcome],
 ) -> None:
+    """The Summary's rows (a write-only sheet: widths and the frozen header first)."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
     from termcrm.exchange.sinks import HEADER_FILL
-    from termcrm.reports.workbook import put, text_cell
+    from termcrm.reports.workbook import styled_cell
 
     bold = Font(bold=True)
-    text_cell(ws.cell(1, 1), _("termcrm nightly reports"))
-    ws.cell(1, 1).font = Font(bold=True, size=14)
+    left = Alignment(horizontal="left")
     facts: list[tuple[str, Any, str]] = [
         (_("Run at"), now.replace(tzinfo=None, microsecond=0), "datetime"),
         (_("Run as"), f"{actor.display} ({actor.login}, {actor.role})", "text"),
@@ -212,31 +216,31 @@ def write_summary(
         (_("From"), period[0], "date"),
         (_("To"), period[1], "date"),
     ]
-    for i, (label, value, kind) in enumerate(facts, start=3):
-        text_cell(ws.cell(i, 1), label)
-        ws.cell(i, 1).font = bold
-        put(ws.cell(i, 2), value, kind)
-        if kind == "datetime":
-            ws.cell(i, 2).number_format = "yyyy-mm-dd hh:mm"
-        ws.cell(i, 2).alignment = Alignment(horizontal="left")
     header = 3 + len(facts) + 1
-    titles = [_("Report"), _("Title"), _("Headline"), _("Figure"), _("Error")]
-    fill = PatternFill("solid", fgColor=HEADER_FILL)
-    for j, title in enumerate(titles, start=1):
-        cell = ws.cell(header, j)
-        text_cell(cell, title)
-        cell.font, cell.fill = bold, fill
-    for i, o in enumerate(outcomes, start=header + 1):
-        text_cell(ws.cell(i, 1), o.name)
-        if o.error is None:
-            ws.cell(i, 1).hyperlink = f"#'{o.name}'!A1"
-        text_cell(ws.cell(i, 2), o.title)
-        if o.headline:
-            text_cell(ws.cell(i, 3), o.headline)
-        put(ws.cell(i, 4), o.value, o.kind)
-        if o.error is not None:
-            text_cell(ws.cell(i, 5), o.error)
-            ws.cell(i, 5).font = Font(color="C00000")
     for letter, width in zip("ABCDE", (20, 40, 24, 18, 60), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{header + 1}"
+    ws.append([styled_cell(ws, _("termcrm nightly reports"), font=Font(bold=True, size=14))])
+    ws.append([])
+    for label, value, kind in facts:
+        shown = styled_cell(ws, value, kind, alignment=left)
+        if kind == "datetime":
+            shown.number_format = "yyyy-mm-dd hh:mm"
+        ws.append([styled_cell(ws, label, font=bold), shown])
+    ws.append([])
+    titles = [_("Report"), _("Title"), _("Headline"), _("Figure"), _("Error")]
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    ws.append([styled_cell(ws, title, font=bold, fill=fill) for title in titles])
+    for o in outcomes:
+        name = styled_cell(ws, o.name)
+        if o.error is None:
+            name.hyperlink = f"#'{o.name}'!A1"
+        ws.append(
+            [
+                name,
+                styled_cell(ws, o.title),
+                styled_cell(ws, o.headline) if o.headline else None,
+                styled_cell(ws, o.value, o.kind),
+                styled_cell(ws, o.error, font=Font(color="C00000")) if o.error else None,
+            ]
+        )

@@ -7,12 +7,21 @@ with a percentage format, dates as dates, a month as ``yyyy-mm``), the totals ro
 bold. Each chart of a table is a native openpyxl chart (bar, line, pie) placed to the
 right of its table, its series and categories referring to the table's cells (the totals
 row left out). Text is never written as a formula.
+
+The workbook is openpyxl's write-only one: rows stream to a temporary file in order, so
+a sheet's layout (where each table, its charts and the frozen header go, the column
+widths) is worked out before its first row, and a row's cells are reused styled cells,
+one per column, their style looked up once. Column widths are fitted on the header, the
+first ``FIT_ROWS`` rows and the totals row of each table. A write-only workbook is saved
+once; ``discard`` drops the temporary files of one that will not be.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +36,7 @@ from termcrm.reports.render_text import cell_text, heading_line
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMATS = {
     "money": "#,##0.00",
@@ -37,27 +46,38 @@ FORMATS = {
     "date": "yyyy-mm-dd",
     "month": "yyyy-mm",
 }
+NUMBER_KINDS = frozenset({"money", "pct", "int", "number"})
+DATE_KINDS = frozenset({"date", "month"})
 CHART_ROWS = 16  # the rows a chart covers (7.5 cm at the default row height), and a gap
 CHART_WIDTH_CM = 16.0
 CHART_HEIGHT_CM = 7.5
 MIN_WIDTH, MAX_WIDTH = 8, 60
+FIT_ROWS = 200  # the rows of a table its columns' widths are fitted on
+
+Convert = Callable[[Any], Any]  # a value to what a write-only row holds (a value or a cell)
 
 
 def new_workbook(title: str) -> Workbook:
-    """An empty workbook (its default sheet removed)."""
+    """An empty write-only workbook."""
     from openpyxl import Workbook
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     wb.properties.creator = "termcrm"
     wb.properties.title = title
     return wb
 
 
+def guarded(value: str) -> tuple[str, bool]:
+    """Text as a cell holds it, and whether it must be marked as text (it would be read
+    as a formula or an error value)."""
+    shown = xlsx_text(value)
+    return shown, needs_text_guard(value) or needs_text_guard(shown) or shown.startswith("#")
+
+
 def text_cell(cell: Any, value: str) -> None:
     """Text as text: XML-illegal characters dropped, never read as a formula."""
-    cell.value = xlsx_text(value)
-    if needs_text_guard(value) or (isinstance(cell.value, str) and cell.value.startswith("#")):
+    cell.value, guard = guarded(value)
+    if guard:
         cell.data_type = "s"
         cell.quotePrefix = True
 
@@ -80,69 +100,158 @@ def put(cell: Any, value: Any, kind: str) -> None:
         cell.number_format = fmt
 
 
-def add_report_sheet(wb: Workbook, report: Report, name: str | None = None) -> Worksheet:
-    """The report on a new sheet called ``name`` (default: the report's name)."""
+def styled_cell(ws: WriteOnlyWorksheet, value: Any = None, kind: str = "text", **style: Any) -> Any:
+    """A write-only cell holding ``value`` typed by ``kind``, with ``style`` (font, fill,
+    border, alignment, number_format, hyperlink) set on it."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws)
+    put(cell, value, kind)
+    for key, setting in style.items():
+        setattr(cell, key, setting)
+    return cell
+
+
+def converter(ws: WriteOnlyWorksheet, kind: str) -> Convert:
+    """What a body row of a column of ``kind`` holds for a value: the value itself, or
+    one of the column's reusable cells (a write-only row is written when appended, so
+    the next row may give the same cell a new value)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    fmt = FORMATS.get(kind)
+    text = WriteOnlyCell(ws)
+    text.quotePrefix = True
+    typed = WriteOnlyCell(ws)
+    if fmt is not None:
+        typed.number_format = fmt
+    numbers, dates, pct = kind in NUMBER_KINDS, kind in DATE_KINDS, kind == "pct"
+
+    def convert(value: Any) -> Any:
+        t = type(value)
+        if value is None:
+            return None
+        if t is str:
+            shown, guard = guarded(value)
+            if not guard:
+                return shown
+            text.value = shown
+            text.data_type = "s"
+            return text
+        if numbers and (t is int or t is float or t is Decimal):
+            typed.value = round(float(value) / 100.0, 8) if pct else value
+            return typed
+        if dates and (t is date or t is datetime):
+            typed.value = value.replace(tzinfo=None) if t is datetime else value
+            return typed
+        if fmt is None and (t is int or t is float or t is Decimal):
+            return value
+        return styled_cell(ws, value, kind)  # anything else, as put() types it
+
+    return convert
+
+
+def fitted_widths(report: Report) -> dict[int, int]:
+    """Each column's width (1-based), fitted on its headings and the first ``FIT_ROWS``
+    rows and the totals row of each table."""
+    widths: dict[int, int] = {}
+    for table in report.tables:
+        sample = [*table.rows[:FIT_ROWS], *([table.total] if table.total is not None else [])]
+        for j, column in enumerate(table.columns, start=1):
+            width = min(display_width(column.heading()), 24) + 2
+            for values in sample:
+                width = max(width, display_width(cell_text(values[j - 1], column.kind, None)) + 2)
+            widths[j] = max(widths.get(j, 0), width)
+    return {j: max(MIN_WIDTH, min(MAX_WIDTH, w)) for j, w in widths.items()}
+
+
+def first_header_row(report: Report) -> int:
+    """The row of the first table's header: under the title, the heading line, the
+    notes, a blank row and the table's title."""
+    return 3 + len(report.notes) + 2
+
+
+class Rows:
+    """A write-only sheet's rows, appended in order and counted."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.next = 1  # the number the next row appended gets
+
+    def add(self, row: list[Any]) -> None:
+        self.ws.append(row)
+        self.next += 1
+
+    def skip_to(self, row: int) -> None:
+        """Blank rows up to ``row`` (the next row appended is ``row``)."""
+        while self.next < row:
+            self.add([])
+
+
+def add_report_sheet(wb: Workbook, report: Report, name: str | None = None) -> Any:
+    """The report on a new sheet called ``name`` (default: the report's name); a sheet
+    that fails half-written is taken out of the workbook again."""
+    ws = wb.create_sheet(sheet_title(name or report.name))
+    try:
+        write_report_rows(ws, report)
+    except BaseException:
+        discard_sheet(wb, ws)
+        raise
+    return ws
+
+
+def write_report_rows(ws: WriteOnlyWorksheet, report: Report) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    ws = wb.create_sheet(sheet_title(name or report.name))
-    text_cell(ws.cell(1, 1), _(report.title))
-    ws.cell(1, 1).font = Font(bold=True, size=14)
-    text_cell(ws.cell(2, 1), heading_line(report))
-    ws.cell(2, 1).font = Font(italic=True, color="595959")
-    row = 3
+    for j, width in fitted_widths(report).items():
+        ws.column_dimensions[column_letter(j - 1)].width = width
+    if report.tables:
+        ws.freeze_panes = f"A{first_header_row(report) + 1}"
+    out = Rows(ws)
+    out.add([styled_cell(ws, _(report.title), font=Font(bold=True, size=14))])
+    out.add([styled_cell(ws, heading_line(report), font=Font(italic=True, color="595959"))])
+    italic = Font(italic=True)
     for note in report.notes:
-        text_cell(ws.cell(row, 1), note)
-        ws.cell(row, 1).font = Font(italic=True)
-        row += 1
-    row += 1
+        out.add([styled_cell(ws, note, font=italic)])
+    row = out.next + 1
     bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-    header_border = Border(bottom=Side(style="thin", color="8EA9DB"))
+    table_font = Font(bold=True, size=12)
+    header_style = {
+        "font": bold,
+        "fill": PatternFill("solid", fgColor=HEADER_FILL),
+        "border": Border(bottom=Side(style="thin", color="8EA9DB")),
+        "alignment": Alignment(wrap_text=True, vertical="center"),
+    }
     total_border = Border(top=Side(style="thin", color="8EA9DB"))
-    widths: dict[int, int] = {}
-    first_header: int | None = None
     for table in report.tables:
+        out.skip_to(row)
         title_row, header = row, row + 1
-        text_cell(ws.cell(title_row, 1), _(table.title))
-        ws.cell(title_row, 1).font = Font(bold=True, size=12)
-        for j, column in enumerate(table.columns, start=1):
-            cell = ws.cell(header, j)
-            text_cell(cell, column.heading())
-            cell.font, cell.fill, cell.border = bold, header_fill, header_border
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            widths[j] = max(widths.get(j, 0), min(display_width(column.heading()), 24) + 2)
-        body = [*table.rows, *([table.total] if table.total is not None else [])]
-        for i, values in enumerate(body):
-            r = header + 1 + i
-            is_total = table.total is not None and i == len(body) - 1
-            for j, (value, column) in enumerate(zip(values, table.columns, strict=True), 1):
-                cell = ws.cell(r, j)
-                put(cell, value, column.kind)
-                if is_total:
-                    cell.font, cell.border = bold, total_border
-                shown = cell_text(value, column.kind, None)
-                widths[j] = max(widths.get(j, 0), display_width(shown) + 2)
-        if first_header is None:
-            first_header = header
         last = header + len(table.rows)  # the last data row (the totals row left out)
-        charts = [c for c in report.charts if c.table == table.key]
         placed = 0
-        for chart in charts:
+        for chart in (c for c in report.charts if c.table == table.key):
             drawn = native_chart(ws, table, chart, header, last)
             if drawn is None:
                 continue
             anchor_row = title_row + placed * CHART_ROWS
             ws.add_chart(drawn, f"{column_letter(len(table.columns) + 1)}{anchor_row}")
             placed += 1
-        row = max(header + len(body), title_row + placed * CHART_ROWS) + 2
-    for j, width in widths.items():
-        ws.column_dimensions[column_letter(j - 1)].width = max(MIN_WIDTH, min(MAX_WIDTH, width))
-    if first_header is not None:
-        ws.freeze_panes = f"A{first_header + 1}"
-    return ws
+        out.add([styled_cell(ws, _(table.title), font=table_font)])
+        out.add([styled_cell(ws, c.heading(), **header_style) for c in table.columns])
+        converts = [converter(ws, column.kind) for column in table.columns]
+        append = ws.append
+        for values in table.rows:
+            append([convert(v) for convert, v in zip(converts, values, strict=True)])
+        out.next += len(table.rows)
+        if table.total is not None:
+            out.add(
+                [
+                    styled_cell(ws, value, column.kind, font=bold, border=total_border)
+                    for value, column in zip(table.total, table.columns, strict=True)
+                ]
+            )
+        row = max(out.next - 1, title_row + placed * CHART_ROWS) + 2
 
 
-def native_chart(ws: Worksheet, table: Table, chart: Chart, header: int, last: int) -> Any:
+def native_chart(ws: WriteOnlyWorksheet, table: Table, chart: Chart, header: int, last: int) -> Any:
     """An openpyxl chart of ``chart``, its references on the table's cells: the header
     row ``header`` (series titles) and the data rows below it to ``last``; None when the
     table has no rows."""
@@ -216,9 +325,35 @@ def save_workbook(wb: Workbook, path: Path) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
+        discard(wb)
         raise FileRefused(
             _("{path} cannot be written: {error}").format(path=path, error=exc.strerror or exc)
         ) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
+        discard(wb)
         raise
+
+
+def drop_rows(ws: Any) -> None:
+    """Remove the temporary file a write-only sheet keeps its rows in until saved."""
+    writer = ws._writer
+    if writer is None:
+        return
+    if not ws.closed:
+        with contextlib.suppress(Exception):  # a sheet broken half-way: its file goes anyway
+            ws.close()
+    with contextlib.suppress(OSError, ValueError):  # already removed by a save
+        writer.cleanup()
+
+
+def discard_sheet(wb: Workbook, ws: Any) -> None:
+    """A sheet out of the workbook, its rows' temporary file removed."""
+    drop_rows(ws)
+    wb.remove(ws)
+
+
+def discard(wb: Workbook) -> None:
+    """The temporary files of a workbook that will not be saved (or failed to be)."""
+    for ws in wb.worksheets:
+        drop_rows(ws)
