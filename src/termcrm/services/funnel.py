@@ -43,8 +43,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from termcrm.i18n import _
-from termcrm.services.actor import Actor
 from termcrm.services.access import department_subtree
+from termcrm.services.actor import Actor
 from termcrm.services.deals import access_conditions
 from termcrm.services.errors import Invalid
 from termcrm.store.dates import seconds_between
