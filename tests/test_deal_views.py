@@ -78,9 +78,7 @@ def test_keyset_pages_follow_the_sort(db, team):
     with db.read() as s:
         seen, after = [], None
         while True:
-            page = deals.list_deals(
-                s, team.admin, DealFilter(sort="close"), after=after, limit=2
-            )
+            page = deals.list_deals(s, team.admin, DealFilter(sort="close"), after=after, limit=2)
             seen += [d.title for d in page.items]
             after = page.next_cursor
             if after is None:
@@ -193,9 +191,7 @@ def test_update_deal_changes_fields_and_refuses_with_reasons(db, team, admin):
         lines = deal_items.add_item(
             s, admin, d.id, version=after.version, product="P-1", quantity="2", price="10"
         )
-        current = deal_items.follow_items(
-            s, admin, d.id, version=lines.deal.version, on=True
-        ).deal
+        current = deal_items.follow_items(s, admin, d.id, version=lines.deal.version, on=True).deal
         with pytest.raises(Invalid) as err:
             deals.update_deal(
                 s,
