@@ -177,3 +177,16 @@ def test_a_failure_leaves_no_file_and_no_temp_file(cli_db, tmp_path: Path, monke
 def test_a_missing_folder_is_refused(cli_db, tmp_path: Path) -> None:
     out = invoke(cli_db, "report", "nightly", "--out", str(tmp_path / "nope"), code=1)
     assert "is not a folder" in out
+
+
+def test_the_summary_headline_of_a_table_over_time_is_its_latest_period():
+    from termcrm.reports.model import Column, Report, Table
+
+    def report(first: Column, rows: tuple[tuple[object, ...], ...]) -> Report:
+        table = Table("t", "T", (first, Column("n", "New", "int")), rows)
+        return Report("x", "X", (date(2026, 1, 1), date(2026, 2, 28)), "all", None, (table,))
+
+    by_month = report(Column("period", "Period"), (("2026-01", 3), ("2026-02", 5)))
+    assert nightly.headline(by_month) == ("New (2026-02)", 5, "int")
+    a_list = report(Column("day", "Day", "date"), ((date(2026, 1, 5), 3),))
+    assert nightly.headline(a_list) == ("Rows", 1, "int")

@@ -122,15 +122,23 @@ def error_line(exc: BaseException) -> str:
 
 def headline(report: Report) -> tuple[str, Any, str]:
     """(label, figure, kind): the first money (else number) figure of the first table's
-    totals row, else the number of rows of the first table."""
+    totals row; without one, of its last row (the latest period of a table over time,
+    labelled with it); else the number of rows of the first table."""
     if not report.tables:
         return "", None, "text"
     table = report.tables[0]
-    if table.total is not None:
+    over_time = table.columns[0].kind in ("text", "month")  # a period per row, not a list
+    last = table.rows[-1] if table.rows and over_time else None
+    for line, latest in ((table.total, False), (last, True)):
+        if line is None:
+            continue
         for wanted in ("money", "int", "number", "pct"):
-            for column, value in zip(table.columns, table.total, strict=True):
+            for column, value in zip(table.columns, line, strict=True):
                 if column.kind == wanted and value is not None:
-                    return column.heading(), value, column.kind
+                    label = column.heading()
+                    if latest:
+                        label = f"{label} ({line[0]})"
+                    return label, value, column.kind
     return _("Rows"), len(table.rows), "int"
 
 
