@@ -210,3 +210,31 @@ def test_a_rep_cannot_hand_a_deal_to_someone_out_of_reach(db, team):
             deals.update_deal(
                 s, team.rep, d.id, version=d.version, changes={"owner_id": team.sue.id}
             )
+
+
+def test_reopening_a_lost_deal_drops_its_reason(db, team, admin):
+    with db.write() as s:
+        d = deals.list_deals(s, admin, DealFilter(text="pumps")).items[0]
+        lost = deals.move_deal(s, admin, d.id, version=d.version, stage="Lost", lost_reason="dear")
+        assert lost.lost_reason == "dear"
+        back = deals.move_deal(s, admin, d.id, version=lost.version, stage="Lead")
+        assert back.lost_reason == ""
+        assert deals.update_deal(s, admin, d.id, version=back.version, changes={}) == back
+
+
+def test_lines_too_large_to_total_are_refused_and_nothing_is_written(db, team, admin):
+    with db.write() as s:
+        d = deals.list_deals(s, admin, DealFilter(text="pumps")).items[0]
+    with pytest.raises(Invalid) as err, db.write() as s:
+        deal_items.add_item(
+            s,
+            admin,
+            d.id,
+            version=d.version,
+            name="Big",
+            quantity="999999999",
+            price="999999999999",
+        )
+    assert "does not fit" in err.value.errors["amount"]
+    with db.read() as s:
+        assert deal_items.items_of(s, admin, d.id).items == []

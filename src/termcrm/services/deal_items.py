@@ -55,6 +55,9 @@ class DealItems:
     amount_from_items: bool  # the deal's amount is kept equal to the total
 
 
+MAX_TOTAL = Decimal("1e16")  # as a deal's amount (deals.parse_amount)
+
+
 def line_amount(quantity: Decimal, price: Decimal, discount_pct: Decimal) -> Decimal:
     gross = quantity * price
     return (gross - gross * discount_pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -136,11 +139,16 @@ def _touch(
     values: dict[str, Any] = {}
     if follow is not None:
         values["amount_from_items"] = follow
-    if following:
-        total = _total(s, deal.id)
-        if total != deal.amount:
-            values["amount"] = total
-            changes["amount"] = [plain(deal.amount), plain(total)]
+    total = _total(s, deal.id)
+    if total >= MAX_TOTAL:  # the whole call is refused: the line written before goes too
+        raise Invalid(
+            {"amount": _("the lines would total {total}: an amount this large does not fit").format(
+                total=f"{total:,.2f}"
+            )}
+        )  # fmt: skip
+    if following and total != deal.amount:
+        values["amount"] = total
+        changes["amount"] = [plain(deal.amount), plain(total)]
     versioned_update(
         s,
         actor,

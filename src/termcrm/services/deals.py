@@ -276,9 +276,12 @@ def move_deal(
         "closed_at": now if st.outcome != "open" else None,
     }
     changes: dict[str, list[Any]] = {"stage": [current.stage, st.name]}
-    if st.outcome == "lost" and clean(lost_reason) != current.lost_reason:
-        values["lost_reason"] = clean(lost_reason)
-        changes["lost_reason"] = [current.lost_reason, values["lost_reason"]]
+    # a lost deal has its reason; a deal that leaves the lost stage (reopened, or won
+    # after all) keeps none (its history keeps the old one)
+    reason = clean(lost_reason) if st.outcome == "lost" else ""
+    if reason != current.lost_reason:
+        values["lost_reason"] = reason
+        changes["lost_reason"] = [current.lost_reason, reason]
     versioned_update(
         s,
         actor,
