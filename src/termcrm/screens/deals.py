@@ -78,7 +78,8 @@ def _deals() -> Any:
 
 
 def days_in_stage(deal: DealOut, now: datetime) -> int:
-    return max(0, (now - deal.stage_changed_at).days)
+    """Calendar days in the user's zone, as the board and the deal card count them."""
+    return max(0, (i18n.local(now).date() - i18n.local(deal.stage_changed_at).date()).days)
 
 
 def deal_columns(now: Callable[[], datetime]) -> list[Column[DealOut]]:
@@ -91,7 +92,7 @@ def deal_columns(now: Callable[[], datetime]) -> list[Column[DealOut]]:
             "amount",
             _("Amount"),
             lambda d: amount_text(d.amount),
-            width=12,
+            width=14,  # 999,999,999.99: below a billion, cents and all
             right=True,
             sort="amount",
         ),
