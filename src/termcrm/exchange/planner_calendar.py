@@ -71,7 +71,7 @@ def task_uid(task_id: int, created: datetime | None) -> str:
 
 
 def _client_line(name: str, client_id: int) -> str:
-    return f"{_('Client')}: {name} (#{client_id})"
+    return _("Client") + f": {name} (#{client_id})"
 
 
 # ------------------------------------------------------------------ export

@@ -630,7 +630,7 @@ class ClientCardScreen(CrmScreen[None]):
             table = self.table("dates")
             table.empty_text = _("No significant dates: press n to add one.")
             table.set_source(ListSource(rows), keep_cursor=True)
-            self.tabs.get_tab("dates").label = f"{_('Dates')} ({fmt_number(len(rows))})"
+            self.tabs.get_tab("dates").label = _("Dates") + f" ({fmt_number(len(rows))})"
 
         self.call(lambda s, a: read_dates(s, a, cid, today), arrived)
 

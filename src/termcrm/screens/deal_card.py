@@ -443,7 +443,7 @@ class DealCard(CrmScreen[None]):
         history = self.table("history")
         history.empty_text = _("No moves yet.")
         history.set_source(ListSource(history_rows(data.history, now)), keep_cursor=True)
-        self.tabs.get_tab("history").label = f"{_('History')} ({fmt_number(len(data.history))})"
+        self.tabs.get_tab("history").label = _("History") + f" ({fmt_number(len(data.history))})"
 
     def _show_overview(self) -> None:
         if self.loaded is not None:
@@ -459,7 +459,7 @@ class DealCard(CrmScreen[None]):
         table.empty_text = _("No lines yet: press a to add a product or a line of its own.")
         table.set_source(ListSource(lines.items), keep_cursor=True)
         self.query_one("#lines-total", Static).update(lines_total(lines))
-        self.tabs.get_tab("lines").label = f"{_('Lines')} ({fmt_number(len(lines.items))})"
+        self.tabs.get_tab("lines").label = _("Lines") + f" ({fmt_number(len(lines.items))})"
 
     def _count_journal(self) -> None:
         source, shown = self.journal.source, self.journal.shown
@@ -470,7 +470,7 @@ class DealCard(CrmScreen[None]):
             count = fmt_number(shown.total)
         else:
             count = fmt_number(shown.total - source.page_size) + "+"
-        self.tabs.get_tab("journal").label = f"{_('Journal')} ({count})"
+        self.tabs.get_tab("journal").label = _("Journal") + f" ({count})"
 
     def _close(self) -> None:
         """Leave the card (the deal is gone, or cannot be shown)."""

@@ -177,7 +177,8 @@ class FunnelScreen(CrmScreen[None]):
         self._show_forecast(self.forecast, width)
 
     def _tabs(self) -> list[tuple[str, str]]:
-        return [(FUNNEL, f" {_('Funnel')} "), (FORECAST, f" {_('Forecast')} ")]
+        funnel, forecast = _("Funnel"), _("Forecast")  # (outside f-strings: babel finds them)
+        return [(FUNNEL, f" {funnel} "), (FORECAST, f" {forecast} ")]
 
     def _show_status(self) -> None:
         line = Text()
