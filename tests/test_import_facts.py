@@ -273,3 +273,15 @@ def test_month_and_day_cells():
     for bad in ("2026-13", "December", "13.2026", ""):
         with pytest.raises(ValueError):
             parse_month(bad)
+
+
+def test_undo_of_a_facts_import_is_refused_with_the_reason(db, team, tmp_path):
+    from termcrm.services import imports
+    from termcrm.services.errors import CrmError
+
+    report = run(db, team.admin, write(tmp_path / "ship.csv", shipment_rows()), "shipments")
+    assert report.import_id is not None
+    with pytest.raises(CrmError, match="external id"), db.write() as s:
+        imports.undo_import(s, team.admin, report.import_id)
+    with db.read() as s:
+        assert len(sales_facts.list_shipments(s, team.admin)) == 2  # nothing was taken back

@@ -22,6 +22,7 @@ from termcrm.i18n import _
 from termcrm.services import org, products, sales_facts, sales_plans
 from termcrm.services.actor import REP, Actor
 from termcrm.services.errors import Forbidden, Invalid, NotFound
+from termcrm.services.imports import UPSERTED
 from termcrm.services.text import clean, fold
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's (1900) date serials
@@ -264,4 +265,5 @@ FACT_HANDLERS: dict[str, type[Handler]] = {
     "plans": PlanHandler,
 }
 # `termcrm import undo` cannot take these back (facts are upserted without history)
-NO_UNDO = frozenset(FACT_HANDLERS)
+NO_UNDO = UPSERTED  # the same set services.imports.undo_import refuses
+assert set(FACT_HANDLERS) == UPSERTED

@@ -366,9 +366,20 @@ def _remove_created(
     return len(gone), kept, clients
 
 
+# imports that update by the accounting system's id and write no history: no undo
+UPSERTED = frozenset({"shipments", "payments", "plans"})
+
+
 def undo_import(s: Session, actor: Actor, import_id: int) -> UndoReport:
     """Remove what the import created and restore what it updated; see the module docstring."""
     run = get_import(s, actor, import_id)
+    if run.entity in UPSERTED:
+        raise CrmError(
+            _(
+                "import {id} loaded {entity}, which are matched by their external id and keep "
+                "no history to undo; import the corrected file instead"
+            ).format(id=import_id, entity=run.entity)
+        )
     if run.status == "undone":
         raise CrmError(_("import {id} was already undone").format(id=import_id))
     entries = s.execute(
