@@ -70,7 +70,7 @@ def invoke(url: str, *args: str, code: int = 0) -> str:
 def summary_rows(path: Path) -> dict[str, tuple]:
     ws = openpyxl.load_workbook(path)["Summary"]
     rows = list(ws.iter_rows(values_only=True))
-    header = rows.index(("Report", "Title", "Headline", "Figure", "Error"))
+    header = rows.index(("Report", "Title", "Headline", "Figure", "Currency", "Error"))
     return {r[0]: r[1:] for r in rows[header + 1 :] if r[0]}
 
 
@@ -89,19 +89,24 @@ def test_nightly_writes_the_days_workbook(cli_db, tmp_path: Path) -> None:
     summary = summary_rows(path)
     assert list(summary) == [s.name for s in specs]
     # a North manager: Big's 300 only
-    title, label, figure, error = summary["sales-dynamics"]
-    assert (title, label, error) == ("Sales dynamics by client group", "2026 turnover", None)
+    title, label, figure, currency, error = summary["sales-dynamics"]
+    assert (title, label, currency, error) == (
+        "Sales dynamics by client group",
+        "2026 turnover",
+        "RUB",
+        None,
+    )
     assert D(str(figure)) == D("300.00")
     ws = wb["Summary"]
     facts = {r[0]: r[1] for r in ws.iter_rows(min_row=3, max_row=7, values_only=True)}
     assert facts["Period"] == "2026" and facts["From"].date() == date(2026, 1, 1)
     assert facts["Run as"].endswith(f"({org.os_login()}, manager)")
     assert isinstance(facts["Run at"], datetime)
-    for name, (_t, _l, _f, err) in summary.items():
+    for name, (_t, _l, _f, _c, err) in summary.items():
         if err is None:  # every report that ran has its sheet (with its charts)
             assert name in wb.sheetnames
     links = {c.value: c.hyperlink.target for c in ws["A"] if c.hyperlink is not None}
-    assert links == {name: f"#'{name}'!A1" for name, row in summary.items() if row[3] is None}
+    assert links == {name: f"#'{name}'!A1" for name, row in summary.items() if row[4] is None}
     assert ws.freeze_panes == "A10" and ws["A9"].font.b  # the header row, frozen
     assert len(wb["sales-dynamics"]._charts) == 2
 

@@ -55,6 +55,7 @@ class Outcome:
     value: Any  # the headline figure, typed (None when there is none)
     kind: str  # its column's kind
     error: str | None = None
+    currency: str | None = None  # a money figure's currency (the report's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,9 @@ def run_nightly(
                     )
                     continue
                 label, value, kind = headline(report)
-                outcomes.append(Outcome(spec.name, _(report.title), label, value, kind))
+                outcomes.append(
+                    Outcome(spec.name, _(report.title), label, value, kind, None, report.currency)
+                )
             write_summary(summary, actor, span, now, outcomes)
         except BaseException:
             discard(wb)  # the sheets' temporary files
@@ -225,7 +228,7 @@ def write_summary(
         (_("To"), period[1], "date"),
     ]
     header = 3 + len(facts) + 1
-    for letter, width in zip("ABCDE", (20, 40, 24, 18, 60), strict=True):
+    for letter, width in zip("ABCDEF", (20, 40, 24, 18, 10, 60), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{header + 1}"
     ws.append([styled_cell(ws, _("termcrm nightly reports"), font=Font(bold=True, size=14))])
@@ -236,7 +239,7 @@ def write_summary(
             shown.number_format = "yyyy-mm-dd hh:mm"
         ws.append([styled_cell(ws, label, font=bold), shown])
     ws.append([])
-    titles = [_("Report"), _("Title"), _("Headline"), _("Figure"), _("Error")]
+    titles = [_("Report"), _("Title"), _("Headline"), _("Figure"), _("Currency"), _("Error")]
     fill = PatternFill("solid", fgColor=HEADER_FILL)
     ws.append([styled_cell(ws, title, font=bold, fill=fill) for title in titles])
     for o in outcomes:
@@ -249,6 +252,7 @@ def write_summary(
                 styled_cell(ws, o.title),
                 styled_cell(ws, o.headline) if o.headline else None,
                 styled_cell(ws, o.value, o.kind),
+                styled_cell(ws, o.currency) if o.currency and o.kind == "money" else None,
                 styled_cell(ws, o.error, font=Font(color="C00000")) if o.error else None,
             ]
         )
