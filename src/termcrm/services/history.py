@@ -91,7 +91,7 @@ def history(
         elif entity == "sales_plan":
             from termcrm.services.sales_plans import plans
 
-            if not any(p.id == entity_id for p in plans(s, actor)):
+            if not plans(s, actor, plan_id=entity_id):
                 raise NotFound(_("sales plan {id} does not exist").format(id=entity_id))
         elif entity == "user":
             require_admin(actor, N_("see the history of a user"))

@@ -164,7 +164,7 @@ def set_plan(
         )
     else:
         plan_id = row.id
-    return next(plan for plan in plans(s, actor) if plan.id == plan_id)
+    return plans(s, actor, plan_id=plan_id)[0]
 
 
 def plans(
@@ -174,6 +174,7 @@ def plans(
     period: tuple[date, date] | None = None,
     user_id: int | None = None,
     department_id: int | None = None,
+    plan_id: int | None = None,
 ) -> list[PlanOut]:
     """The plans the actor may read, by month, then department, then user."""
     p = plan_t.c
@@ -195,6 +196,8 @@ def plans(
         query = query.where(p.user_id == user_id)
     if department_id is not None:
         query = query.where(p.department_id == department_id)
+    if plan_id is not None:
+        query = query.where(p.id == plan_id)
     paths = org.department_names(s)
     rows = s.execute(query.order_by(p.month, p.department_id, p.user_id, p.currency)).all()
     return [
