@@ -180,3 +180,73 @@ def test_each_role_sees_its_own_clients(db, team):
     assert mgr.table("products").values("product") == ["Paper", "Ink"]
     assert usd.table("clients").values("turnover") == [D("999.00")]
     assert usd.table("products").values("product") == ["(no product: no group)"]
+
+
+def test_xyz_leaves_out_months_after_today_and_the_current_one(db, team):
+    with db.write() as s:  # an April sale: in the turnover, not in the variation
+        sales_facts.save_shipment(
+            s, team.admin, shipped_on=date(2026, 4, 5), client_id=team.client["sue"],
+            amount=1000, product_group="Misc", external_id="april",
+        )  # fmt: skip
+    h1 = (date(2026, 1, 1), date(2026, 6, 30))
+    with db.read() as s:
+        r = abc_analysis(
+            s, team.director, Params(h1, today=date(2026, 4, 15), options=(("subject", "clients"),))
+        )
+    t = r.table("clients")
+    rows = {d["client"]: d for d in t.as_dicts()}
+    # measured over January to March only (April is the current month, May and June
+    # are to come): the same variations as over Q1, whatever April brought
+    assert rows["Client of sue"]["turnover"] == D("1150.00")
+    assert {name: d["cv"] for name, d in rows.items()} == {
+        "Client of sue": 16.33,
+        "Client of kid": 141.42,
+        "Client of rep": 0.0,
+        "Client of mgr": 141.42,
+        "Client of boss": 254.95,
+    }
+    assert rows["Client of sue"]["xyz"] == "Y"
+    assert any("3 whole months 2026-01 to 2026-03" in n for n in r.notes)
+
+
+def test_xyz_counts_the_current_month_once_the_period_ended(db, team):
+    with db.read() as s:
+        r = abc_analysis(
+            s,
+            team.director,
+            Params(
+                (date(2026, 1, 1), date(2026, 3, 10)),
+                today=date(2026, 3, 15),
+                options=(("subject", "clients"),),
+            ),
+        )
+    t = r.table("clients")
+    # to 03-10: mgr's 03-20 sale is out; kid 500, 0, 0; rep 100 x 3; sue 40, 60, 50;
+    # boss 0, 30, -10
+    assert t.values("client") == [
+        "Client of kid",
+        "Client of rep",
+        "Client of sue",
+        "Client of boss",
+    ]
+    assert t.values("cv") == [141.42, 0.0, 16.33, 254.95]
+    assert t.values("xyz") == ["Z", "X", "Y", "Z"]
+
+
+@pytest.mark.parametrize(
+    ("period", "today"),
+    [
+        ((date(2026, 1, 1), date(2026, 1, 31)), date(2026, 5, 1)),  # one month
+        (Q1, date(2026, 3, 1)),  # the current quarter: January and February only
+        (Q1, date(2025, 12, 1)),  # all of it to come
+    ],
+)
+def test_no_xyz_under_three_whole_months(db, team, period, today):
+    with db.read() as s:
+        r = abc_analysis(s, team.director, Params(period, today=today))
+    for key in ("clients", "products"):
+        t = r.table(key)
+        assert t.rows  # the ABC is there
+        assert set(t.values("cv")) == {None} and set(t.values("xyz")) == {""}
+    assert any("No XYZ: it needs at least three whole months" in n for n in r.notes)
+    assert not any(n.startswith("XYZ by") for n in r.notes)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from termcrm.reports.model import Params, Scope
-from termcrm.reports.sales_dynamics import sales_dynamics
+from termcrm.reports.sales_dynamics import default_unit, sales_dynamics, shifted
 from termcrm.services import clients, sales_facts
 from test_funnel import Team, make_team
 
@@ -89,3 +89,91 @@ def test_by_quarter_and_a_reps_own_clients(db, team):
             ),
         )
         assert [row[0] for row in south.table("by_group").rows] == ["Retail"]
+
+
+@pytest.mark.parametrize(
+    ("period", "unit"),
+    [
+        ((date(2026, 11, 1), date(2026, 11, 30)), "month"),
+        ((date(2026, 1, 1), date(2026, 3, 31)), "quarter"),
+        ((date(2026, 1, 1), date(2026, 6, 30)), "quarter"),
+        ((date(2026, 1, 1), date(2026, 5, 31)), "month"),  # five months: not whole quarters
+        ((date(2026, 1, 1), date(2026, 12, 31)), "year"),
+        ((date(2025, 1, 1), date(2026, 12, 31)), "year"),
+        ((date(2026, 1, 5), date(2026, 12, 31)), "month"),  # some days: the smallest unit
+    ],
+)
+def test_the_default_unit_is_the_largest_the_period_is_made_of(period, unit):
+    assert default_unit(period) == unit
+
+
+def test_shifting_a_day_keeps_month_ends():
+    assert shifted(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert shifted(date(2026, 3, 30), 1) == date(2026, 2, 28)
+    assert shifted(date(2026, 3, 10), 3) == date(2025, 12, 10)
+    assert shifted(date(2024, 2, 29), 12) == date(2023, 2, 28)
+    assert shifted(date(2025, 2, 28), 12) == date(2024, 2, 29)
+
+
+def test_a_month_period_is_by_month_by_default(db, team):
+    with db.read() as s:
+        r = sales_dynamics(s, team.admin, Params((date(2026, 2, 1), date(2026, 2, 28))))
+    # February 2026: Shop 100, against January 2026: Retail nothing (Big's 200 is Wholesale)
+    assert r.table("totals").rows == (("2026-02", D("100.00"), -50.0),)
+    assert [c.heading() for c in r.table("by_group").columns[1:2]] == ["2026-02 turnover"]
+
+
+def test_a_clipped_year_against_the_same_days_of_the_year_before(db, team):
+    with db.read() as s:
+        r = sales_dynamics(
+            s,
+            team.admin,
+            Params((date(2026, 1, 1), date(2026, 3, 31)), options=(("by", "year"),)),
+        )
+    t = r.table("by_group")
+    # 2026-01-01..03-31: Wholesale 200 + 100 = 300, Retail 100, total 400; against
+    # 2025-01-01..03-31: Wholesale 150 (03-01), Retail nothing: growth 100 %, none,
+    # total (400 - 150) / 150 = 166.67 % (not against the whole 2025, 250)
+    assert [c.heading() for c in t.columns[1:4]] == [
+        "2026 (01-01 to 03-31) turnover",
+        "2026 (01-01 to 03-31) growth %",
+        "2026 (01-01 to 03-31) share %",
+    ]
+    rows = {row[0]: row[1:] for row in t.rows}
+    assert rows["Wholesale"] == (D("300.00"), 100.0, 75.0)
+    assert rows["Retail"] == (D("100.00"), None, 25.0)
+    assert t.total == ("Total", D("400.00"), 166.67, 100.0)
+    assert r.table("totals").rows == (("2026 (01-01 to 03-31)", D("400.00"), 166.67),)
+
+
+def test_months_clipped_at_both_ends(db, team):
+    with db.read() as s:
+        r = sales_dynamics(s, team.admin, Params((date(2026, 1, 11), date(2026, 3, 10))))
+    # by month (the period is not whole months): January from the 11th: Big's 200 of
+    # 01-10 is out, 0 against 2025-12-11..31 (nothing); February: Shop 100 against the
+    # whole January (Big 200): -50 %; March to the 10th: Big 100 (03-10) against
+    # 02-01..02-10: Shop 100 (02-10): 0 %
+    assert r.table("totals").rows == (
+        ("2026-01 (01-11 to 01-31)", D("0.00"), None),
+        ("2026-02", D("100.00"), -50.0),
+        ("2026-03 (03-01 to 03-10)", D("100.00"), 0.0),
+    )
+    rows = {row[0]: row[1:] for row in r.table("by_group").rows}
+    # Wholesale: January 0 (no growth: nothing before), February 0 against 200: -100 %,
+    # March 100 against nothing; Retail: February 100 against nothing, March 0 against 100
+    assert rows["Wholesale"] == (
+        D("0.00"), None, None, D("0.00"), -100.0, 0.0, D("100.00"), None, 100.0
+    )  # fmt: skip
+    assert rows["Retail"] == (
+        D("0.00"), None, None, D("100.00"), None, 100.0, D("0.00"), -100.0, 0.0
+    )  # fmt: skip
+
+
+def test_a_month_by_year_against_that_month_a_year_before(db, team):
+    with db.read() as s:
+        r = sales_dynamics(
+            s, team.admin, Params((date(2026, 3, 1), date(2026, 3, 31)), options=(("by", "year"),))
+        )
+    # March 2026 only (not 2026 from January): Big 100 against March 2025: Big 150
+    assert r.table("totals").rows == (("2026 (03-01 to 03-31)", D("100.00"), -33.33),)
+    assert [row[0] for row in r.table("by_group").rows] == ["Wholesale"]

@@ -162,14 +162,15 @@ def test_sales_dynamics_shows_the_figures_and_follows_period_unit_and_currency(
         assert screen.view == MENU and "Choose a report" in status(screen)
         await run_report(pilot, screen, "sales-dynamics")
         assert screen.view == VIEW and screen.report is not None
-        # this month (2026-02) by year: 2026 so far against 2025
+        # this month (2026-02), so by month: February against January (Wholesale 300 in
+        # January, nothing in February; Retail 100 in February, nothing before)
         table = lines_of(screen)
-        assert table["Wholesale"] == ["300.00", "50.0%", "75.0%"]
-        assert table["Retail"] == ["100.00", "100.0%", "25.0%"]
-        assert table["Total"] == ["400.00", "60.0%", "100.0%"]
+        assert table["Wholesale"] == ["0.00", "-100.0%", "0.0%"]
+        assert table["Retail"] == ["100.00", "100.0%"]  # no growth from nothing
+        assert table["Total"] == ["100.00", "-66.7%", "100.0%"]
         line = status(screen)
         assert "Sales dynamics by client group" in line and "This month (2026-02)" in line
-        assert "all clients" in line and "by year" in line and "(also USD: c)" in line
+        assert "all clients" in line and "by month" in line and "(also USD: c)" in line
         assert "running" not in line
         assert "there are also shipments in USD" in view_text(screen)  # the report's note
         charts = list(screen.query(Chart))
@@ -210,6 +211,9 @@ def test_sales_dynamics_shows_the_figures_and_follows_period_unit_and_currency(
         await pilot.press("p")  # the presets go on from the typed period: this month
         await settle(pilot)
         assert screen.choice.preset == "this_month"
+        await pilot.press("p")  # this quarter (January to March), by year: 2026 so far
+        await settle(pilot)
+        assert screen.choice.preset == "this_quarter"
         await pilot.press("c")
         await settle(pilot)
         assert screen.report.currency == "USD"
@@ -260,7 +264,8 @@ def test_the_scope_a_user_or_a_department(sales: Facts) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         table = lines_of(screen)
-        assert table["Wholesale"][0] == "300.00" and "Retail" not in table
+        # February by month: Big (Wholesale) shipped in January only
+        assert table["Wholesale"][:2] == ["0.00", "-100.0%"] and "Retail" not in table
         assert "clients of Rep" in status(screen)
 
     run_app(app_as(sales, "boss"), scenario)
@@ -272,7 +277,7 @@ def test_a_rep_only_gets_their_own_clients(sales: Facts) -> None:
         assert screen.choice.scope == Scope("me")
         await run_report(pilot, screen, "sales-dynamics")
         table = lines_of(screen)
-        assert table["Wholesale"][0] == "300.00" and "Retail" not in table
+        assert table["Wholesale"][0] == "0.00" and "Retail" not in table  # February
         assert "my clients" in status(screen)
         dialog = await params(pilot)
         scope = dialog.query_one("#rp-scope", Select)
@@ -353,10 +358,12 @@ def test_x_exports_the_report_to_xlsx(
     sheet = load_workbook(written).worksheets[0]
     values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     rows = {row[0]: row[1:4] for row in values if row and row[0] in ("Wholesale", "Retail")}
-    assert rows["Wholesale"][0] == 300 and rows["Retail"][0] == 100
-    assert rows["Wholesale"][2] == pytest.approx(0.75)  # a share, as a fraction in %
+    # February by month: Wholesale nothing (300 in January), Retail 100
+    assert rows["Wholesale"][0] == 0 and rows["Retail"][0] == 100
+    assert rows["Wholesale"][1] == pytest.approx(-1.0)  # growth, as a fraction in %
+    assert rows["Retail"][2] == pytest.approx(1.0)  # the whole of February's turnover
     total = next(row for row in values if row and row[0] == "Total")
-    assert total[1] == 400
+    assert total[1] == 100
 
 
 def test_export_targets_are_refused_with_reasons(tmp_path: Path) -> None:

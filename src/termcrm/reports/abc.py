@@ -5,8 +5,10 @@ in the seeds).
 - ABC: the rows by turnover, largest first, with their share and the cumulative share
   (a window sum); a row is A while the cumulative share before it is under ``a`` %,
   B while it is under ``a + b`` %, C after that.
-- XYZ: the coefficient of variation of the monthly turnover over the period's months
-  (a month without a shipment counts as 0): X up to ``x`` %, Y up to ``y`` %, Z above.
+- XYZ: the coefficient of variation of the monthly turnover over the period's whole
+  months up to today (a month without a shipment counts as 0; the current month only
+  when the period has ended; none after it): X up to ``x`` %, Y up to ``y`` %, Z above.
+  With fewer than three such months there is no XYZ.
 - A false leader: an A row whose largest single shipment is more than ``false_leader``
   % of its turnover, a leader by one big sale rather than by steady buying.
 """
@@ -39,6 +41,7 @@ SUBJECTS = ("both", "clients", "products")
 CLASSES = ("A", "B", "C")
 TOP = 10
 ZERO = Decimal("0.00")
+XYZ_MONTHS = 3  # the fewest months XYZ is measured over
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +103,34 @@ class Ranked:
     labels: tuple[str, ...]  # the names shown before the figures
 
 
-def _cv(s1: float | None, s2: float | None, months: int, turnover: Decimal) -> float | None:
+@dataclass(frozen=True, slots=True)
+class Months:
+    """The months XYZ is measured over, by number (year*12+month-1), first to last."""
+
+    first: int
+    last: int
+
+    @property
+    def count(self) -> int:
+        return max(self.last - self.first + 1, 0)
+
+
+def xyz_months(params: Params) -> Months:
+    """The period's months up to today: none after the current month, nor the current
+    month itself unless the period has ended (it is not over yet)."""
+    first = facts.index_of(params.period[0], "month")
+    last = facts.index_of(params.period[1], "month")
+    today = option_values.today(params)
+    if params.period[1] >= today:
+        last = min(last, facts.index_of(today, "month") - 1)
+    return Months(first, last)
+
+
+def _cv(s1: float | None, s2: float | None, months: int) -> float | None:
     """The coefficient of variation (%) of the monthly turnover (population deviation),
     from the sums of the months' turnover and of its squares: months without shipments
     add 0 to both."""
-    if s1 is None or s2 is None or months <= 0 or turnover <= 0 or s1 <= 0:
+    if s1 is None or s2 is None or months < XYZ_MONTHS or s1 <= 0:
         return None
     mean = s1 / months
     variance = max(s2 / months - mean * mean, 0.0)
@@ -118,13 +144,13 @@ def _ranked(
     keys: Sequence[sa.ColumnElement[Any]],
     named: Callable[[sa.FromClause, Sequence[sa.ColumnElement[Any]]], sa.FromClause],
     labels: Sequence[Any],
-    months: int,
+    months: Months,
 ) -> list[Ranked]:
     """The rows of ``keys`` ranked by turnover: per key and month in a subquery, per key
-    over it (turnover, the sums for the variation, shipments, the largest one), the
-    rank and cumulative turnover by window functions, then the names ``labels`` from the
-    tables ``named`` joins to the ranked rows (each by its key, never a joined pair as
-    one side: SQLite would scan the pair for every row)."""
+    over it (turnover, the sums for the variation over ``months``, shipments, the
+    largest one), the rank and cumulative turnover by window functions, then the names
+    ``labels`` from the tables ``named`` joins to the ranked rows (each by its key, never
+    a joined pair as one side: SQLite would scan the pair for every row)."""
     sh = shipment_t.c
     key_cols = [k.label(f"k{i}") for i, k in enumerate(keys)]
     monthly = (
@@ -141,7 +167,8 @@ def _ranked(
         .subquery("monthly")
     )
     mk = [monthly.c[f"k{i}"] for i in range(len(keys))]
-    xf = sa.cast(monthly.c.x, sa.Float)
+    # the variation's sums over the measured months only (the turnover is the period's)
+    xf = sa.case((monthly.c.m.between(months.first, months.last), sa.cast(monthly.c.x, sa.Float)))
     per = (
         sa.select(
             *mk,
@@ -184,7 +211,7 @@ def _ranked(
                 total=total or ZERO,
                 shipments=int(n or 0),
                 largest=big or ZERO,
-                cv=_cv(s1, s2, months, turnover),
+                cv=_cv(s1, s2, months.count),
                 labels=tuple(str(v or "") for v in r[nk + 8 :]),
             )
         )
@@ -259,7 +286,7 @@ def _total_row(label_count: int, ranked: list[Ranked]) -> tuple[Any, ...] | None
 
 
 def _clients(
-    s: Session, conds: list[sa.ColumnElement[bool]], months: int, rules: Rules
+    s: Session, conds: list[sa.ColumnElement[bool]], months: Months, rules: Rules
 ) -> tuple[Table, list[Ranked]]:
     sh = shipment_t.c
     source = shipment_t.join(client_t, client_t.c.id == sh.client_id)
@@ -288,7 +315,7 @@ def _clients(
 
 
 def _products(
-    s: Session, conds: list[sa.ColumnElement[bool]], months: int, rules: Rules
+    s: Session, conds: list[sa.ColumnElement[bool]], months: Months, rules: Rules
 ) -> tuple[Table, list[Ranked]]:
     """By product; shipments without a product by their product group."""
     sh = shipment_t.c
@@ -354,7 +381,7 @@ def abc_analysis(s: Session, actor: Actor, params: Params) -> Report:
         *scope.client_conditions(actor, params.scope),
     ]
     currency, others = facts.pick_currency(s, source, sh.currency, conds, params.currency)
-    months = len(facts.units_of(params.period, "month"))
+    months = xyz_months(params)
     conds = [*conds, sh.currency == (currency or "")]
     tables: list[Table] = []
     charts: list[Chart] = []
@@ -420,13 +447,27 @@ def abc_analysis(s: Session, actor: Actor, params: Params) -> Report:
         tables.append(top)
         charts.append(Chart("bar", top.title, top.key, name_col, ("turnover",)))
     notes.append(
-        _("A: the first {a:g} % of the turnover, B: the next {b:g} %, C: the rest. "
-          "XYZ by the variation of the monthly turnover over the period's {months} "
-          "months (a month without shipments counts as 0): X up to {x:g} %, Y up to "
-          "{y:g} %, Z above.").format(
-            a=rules.a, b=rules.b, months=months, x=rules.x, y=rules.y
+        _("A: the first {a:g} % of the turnover, B: the next {b:g} %, C: the rest.").format(
+            a=rules.a, b=rules.b
         )
-    )  # fmt: skip
+    )
+    if months.count >= XYZ_MONTHS:
+        notes.append(
+            _("XYZ by the variation of the monthly turnover over the {months} whole months "
+              "{first} to {last} (a month without shipments counts as 0): X up to {x:g} %, "
+              "Y up to {y:g} %, Z above.").format(
+                months=months.count,
+                first=facts.unit_label(months.first, "month"),
+                last=facts.unit_label(months.last, "month"),
+                x=rules.x,
+                y=rules.y,
+            )
+        )  # fmt: skip
+    else:
+        notes.append(
+            _("No XYZ: it needs at least three whole months of the period up to today "
+              "(the current month counts once the period has ended).")
+        )  # fmt: skip
     if others:
         notes.append(
             _("Amounts in {currency} only; there are also shipments in {others}.").format(

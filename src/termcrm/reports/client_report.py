@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from termcrm.i18n import N_, NP_, _, pgettext
+from termcrm.labels import value_label
 from termcrm.reports import facts
 from termcrm.reports.model import Chart, Column, Params, Report, Table
 from termcrm.services import clients, contacts
@@ -79,7 +80,7 @@ def _profile(s: Session, actor: Actor, c: ClientOut) -> Table:
         (N_("Legal name"), c.legal_name),
         (N_("Tax id"), c.tax_id),
         (N_("Group"), c.group),
-        (N_("Status"), c.status),
+        (N_("Status"), value_label(c.status) if c.status else ""),
         (N_("Industry"), c.industry),
         (N_("Territory"), c.territory),
         (N_("City"), c.city),
@@ -120,7 +121,7 @@ def _branches(s: Session, actor: Actor, client_id: int) -> Table:
             Column("status", N_("Status")),
             Column("owner", N_("Owner")),
         ),
-        tuple(tuple(r) for r in rows),
+        tuple((r[0], r[1], value_label(r[2]) if r[2] else "", r[3]) for r in rows),
     )
 
 

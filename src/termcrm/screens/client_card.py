@@ -31,6 +31,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number, ngettext
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmModal, CrmScreen
 from termcrm.screens.clients import move_to_trash
 from termcrm.screens.paged_list import PagedList, Read
@@ -57,7 +58,6 @@ from termcrm.services.errors import CrmError, Forbidden, NotFound
 from termcrm.services.journal import JournalFilter
 from termcrm.services.significant_dates import KIND_LABELS, DateOut
 from termcrm.services.tasks import TaskFilter
-from termcrm.widgets.labels import field_label, value_label
 from termcrm.widgets.row_sources import ListSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable, datetime_width

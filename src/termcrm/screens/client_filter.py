@@ -16,10 +16,10 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Label, Select
 
 from termcrm.i18n import N_, _
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmModal
 from termcrm.services import client_lists
 from termcrm.services.client_lists import ClientFilter
-from termcrm.widgets.labels import field_label, value_label
 
 SCOPE_NAMES = {"all": N_("all I may see"), "mine": N_("mine"), "department": N_("my department")}
 FACETS = ("group", "status", "territory", "city", "tag")

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Select, Static, TextArea
 
 from termcrm.i18n import N_, _
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmScreen
 from termcrm.services import clients, custom_fields, org
 from termcrm.services.actor import REP, Actor
@@ -38,7 +39,6 @@ from termcrm.widgets.form_fields import (
     show_errors,
     split_items,
 )
-from termcrm.widgets.labels import field_label, value_label
 from termcrm.widgets.top_bar import TopBar
 
 TEXT_FIELDS = (

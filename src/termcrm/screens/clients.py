@@ -18,12 +18,12 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
 from termcrm.i18n import N_, _, fmt_date, fmt_number, ngettext
+from termcrm.labels import value_label
 from termcrm.screens.base import CrmScreen
 from termcrm.screens.list_screen import SearchableScreen
 from termcrm.screens.paged_list import PagedList
 from termcrm.services.dto import ClientOut, ClientRow, SearchResult
 from termcrm.services.filters import ClientFilter
-from termcrm.widgets.labels import value_label
 from termcrm.widgets.row_sources import ListSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable

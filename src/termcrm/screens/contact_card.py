@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Label, Static
 
 from termcrm.i18n import N_, _, fmt_datetime, fmt_long_date
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmModal, CrmScreen
 from termcrm.screens.contacts import delete_contact
 from termcrm.screens.paged_list import PagedList
@@ -18,7 +19,6 @@ from termcrm.services import contacts, journal
 from termcrm.services.dto import ContactOut, InteractionOut
 from termcrm.services.errors import NotFound
 from termcrm.services.journal import JournalFilter
-from termcrm.widgets.labels import field_label, value_label
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable, datetime_width
 

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from termcrm.i18n import N_, _, fmt_date, parse_local_date
+from termcrm.labels import field_label
 from termcrm.screens.base import CrmScreen
 from termcrm.services import clients, contacts
 from termcrm.services.dto import ClientOut, ContactOut
@@ -27,7 +28,6 @@ from termcrm.services.errors import Conflict, Invalid
 from termcrm.services.significant_dates import DEFAULT_REMIND_DAYS, MAX_REMIND_DAYS
 from termcrm.widgets.conflict_dialog import Choice, ConflictDialog, FieldTexts
 from termcrm.widgets.form_fields import errors_summary, split_items
-from termcrm.widgets.labels import field_label
 from termcrm.widgets.top_bar import TopBar
 
 # the form's fields in order; the multi-line ones are TextAreas

@@ -29,6 +29,7 @@ from textual_plotext import PlotextPlot
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_number, pgettext
+from termcrm.labels import value_label
 from termcrm.services.dto import DepartmentOut, PipelineOut, UserOut
 from termcrm.services.errors import Invalid
 from termcrm.services.funnel import Breakdown, Forecast, Funnel, FunnelFilter, StageFigures
@@ -40,7 +41,6 @@ from termcrm.services.funnel_charts import (
     short_label,
 )
 from termcrm.widgets.dialogs import Dialog
-from termcrm.widgets.labels import value_label
 
 NARROW = 100  # below this width the tables leave out some columns
 CUSTOM = "custom"  # a period typed in the filter dialog (not one of the presets)

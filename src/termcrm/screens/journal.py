@@ -21,13 +21,13 @@ from textual.widgets import Footer, Static
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_datetime, fmt_number, ngettext
+from termcrm.labels import value_label
 from termcrm.screens.list_screen import ListScreen
 from termcrm.screens.paged_list import PagedList
 from termcrm.services import journal
 from termcrm.services.dto import InteractionOut
 from termcrm.services.journal import JournalFilter
 from termcrm.widgets.client_picker import ClientPicker
-from termcrm.widgets.labels import value_label
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
 

@@ -22,13 +22,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from termcrm.i18n import N_, _, fmt_number
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmModal, CrmScreen
 from termcrm.services import pipelines
 from termcrm.services.actor import ADMIN, DIRECTOR
 from termcrm.services.dto import PipelineOut, StageDetailOut
 from termcrm.services.errors import Conflict, Forbidden, Invalid
 from termcrm.widgets.dialogs import ErrorDialog, describe_error
-from termcrm.widgets.labels import field_label, value_label
 from termcrm.widgets.row_sources import ListSource
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable

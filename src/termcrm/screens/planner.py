@@ -46,13 +46,13 @@ from textual.widgets import Footer, Static
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_number, fmt_time, ngettext
+from termcrm.labels import value_label
 from termcrm.screens.base import CrmScreen
 from termcrm.services import org, planner
 from termcrm.services.actor import REP
 from termcrm.services.dto import TaskOut, UserOut
 from termcrm.services.planner import Agenda, AgendaItem, DayCount, Who
 from termcrm.services.significant_dates import KIND_LABELS
-from termcrm.widgets.labels import value_label
 from termcrm.widgets.top_bar import TopBar
 from termcrm.widgets.virtual_table import Column, VirtualTable
 

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_datetime
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmModal
 from termcrm.services import clients, contacts, journal
 from termcrm.services.dto import ContactOut
@@ -27,7 +28,6 @@ from termcrm.services.errors import Invalid
 from termcrm.services.journal import Logged, NextStep
 from termcrm.widgets.choices import direction_select, journal_kind_select, task_kind_select
 from termcrm.widgets.client_picker import ClientPicker
-from termcrm.widgets.labels import field_label, value_label
 
 # the service's field names -> where their messages are shown
 ERROR_SLOTS = {

@@ -46,7 +46,9 @@ CUSTOM = "custom"  # a period typed in the dialog (not one of the presets)
 REPORT_PRESETS = tuple(key for key, _label in PRESETS if key != "all")
 DEFAULT_PRESET = "this_month"  # as ``termcrm report`` without --period
 # the reports over time that take the option ``by``, and their own default unit
-UNIT_REPORTS = {"sales-dynamics": "year", "client-base": "month"}
+# the reports that take a unit, and theirs when none is chosen (None: the report picks
+# one from the period: sales dynamics runs a month by month, a year by year)
+UNIT_REPORTS: dict[str, str | None] = {"sales-dynamics": None, "client-base": "month"}
 UNITS = ("year", "quarter", "month")
 UNIT_NAMES = {"year": N_("by year"), "quarter": N_("by quarter"), "month": N_("by month")}
 MAX_ROWS = 200  # rows a table shows on screen; all of them go to the xlsx
@@ -82,9 +84,21 @@ class ReportChoice:
 
     @property
     def unit_now(self) -> str | None:
+        """The unit chosen, else the report's fixed one (None: not over time, or the
+        report picks it from the period: see ``unit_on``)."""
         if self.name not in UNIT_REPORTS:
             return None
         return self.unit or UNIT_REPORTS[self.name]
+
+    def unit_on(self, today: date) -> str | None:
+        """The unit the report runs by: chosen, fixed, or picked from the period as the
+        report picks it (sales dynamics: the largest unit the period is made of)."""
+        unit = self.unit_now
+        if unit is None and self.name == "sales-dynamics":
+            from termcrm.reports.sales_dynamics import default_unit
+
+            return default_unit(self.span(today))
+        return unit
 
     @property
     def needs_client(self) -> bool:
@@ -92,7 +106,7 @@ class ReportChoice:
 
     def params(self, today: date) -> Params:
         options: list[tuple[str, Any]] = []
-        unit = self.unit_now
+        unit = self.unit_on(today)
         if unit is not None:
             options.append(("by", unit))
         if self.needs_client and self.client_id is not None:
@@ -139,8 +153,9 @@ def status_line(
     parts.append(Text(period_words(choice, today)))
     if report is not None and report.name == choice.name:
         parts.append(Text(report.scope))
-    if choice.unit_now is not None:
-        parts.append(Text(_(UNIT_NAMES[choice.unit_now])))
+    unit = choice.unit_on(today)
+    if unit is not None:
+        parts.append(Text(_(UNIT_NAMES[unit])))
     code = report.currency if report is not None else choice.currency
     if code:
         money = Text(code, style="bold")
@@ -349,7 +364,7 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
                     _("Unit"),
                     Select(
                         [(_(UNIT_NAMES[u]), u) for u in UNITS],
-                        value=c.unit_now or UNITS[0],
+                        value=c.unit_on(self.today) or UNITS[0],
                         allow_blank=False,
                         compact=True,
                         id="rp-unit",
@@ -419,7 +434,10 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
             preset, span = CUSTOM, period
         unit = c.unit
         if c.takes_unit:
-            unit = str(self.query_one("#rp-unit", Select).value)
+            picked = str(self.query_one("#rp-unit", Select).value)
+            # left as it was shown (the report's own pick): keep following the period
+            if c.unit is not None or picked != c.unit_on(self.today):
+                unit = picked
         currency = self.query_one("#rp-currency", Select).selection
         self.dismiss(
             replace(

@@ -304,7 +304,7 @@ class ReportsScreen(CrmScreen[None]):
     def action_unit(self) -> None:
         if not self._chosen():
             return
-        unit = self.choice.unit_now
+        unit = self.choice.unit_on(self.today)
         if unit is None:
             self.notify(_("This report has no unit: it is not over time."), markup=False)
             return

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from termcrm.i18n import N_, _, fmt_datetime, fmt_number, ngettext
+from termcrm.labels import field_label, value_label
 from termcrm.screens.base import CrmModal
 from termcrm.services import contacts, org, recurrence, tasks
 from termcrm.services.dto import TaskOut, UserOut
@@ -33,7 +34,6 @@ from termcrm.services.planner import AgendaItem
 from termcrm.services.significant_dates import KIND_LABELS
 from termcrm.widgets.conflict_dialog import ConflictDialog
 from termcrm.widgets.dialogs import Dialog
-from termcrm.widgets.labels import field_label, value_label
 
 R = TypeVar("R")
 

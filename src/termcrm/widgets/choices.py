@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Select
 
+from termcrm.labels import value_label
 from termcrm.services import journal, tasks
-from termcrm.widgets.labels import value_label
 
 DIRECTIONS = ("out", "in")
 

@@ -24,9 +24,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from termcrm.i18n import N_, _, fmt_datetime
+from termcrm.labels import field_label
 from termcrm.services.errors import ChangeBy, Conflict
 from termcrm.widgets.dialogs import Dialog
-from termcrm.widgets.labels import field_label
 
 Choice = Literal["reload", "keep"]
 

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
 from termcrm.i18n import N_, _
-from termcrm.widgets.labels import field_label
+from termcrm.labels import field_label
 from termcrm.widgets.translated import translate_bindings
 
 R = TypeVar("R")

@@ -41,8 +41,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from termcrm.i18n import _
+from termcrm.labels import field_label
 from termcrm.widgets.client_picker import ClientPicker
-from termcrm.widgets.labels import field_label
 
 _SEPARATORS = re.compile(r"[,;\n，；、]")  # full-width ones too, as typed in Chinese
 
