@@ -293,7 +293,10 @@ def _funnel_table(f: Funnel) -> None:
         if items:
             name = "Owner" if items is f.by_owner else title_text.removeprefix("By ").title()
             first: list[tuple[str, Any]] = [(name, lambda b: b.key or "(none)")]
-            _table(title_text, first + BREAKDOWN_COLUMNS, items)
+            figures = BREAKDOWN_COLUMNS
+            if console.width < NARROW:  # the win rate must show: the amounts give way
+                figures = [c for c in figures if c[0] not in ("Amount", "Won amount")]
+            _table(title_text, first + figures, items)
 
 
 # -- forecast
