@@ -432,7 +432,8 @@ def test_random_edits_are_audited_field_by_field(db: Database, setup: dict[str, 
         expected: dict[str, list[Any]] = {}
         if stage != current["stage"]:
             expected["stage"] = [current["stage"], stage]
-            if stage == "Lost" and reason != current["lost_reason"]:
+            # a lost deal has its reason; leaving the lost stage drops it
+            if reason != current["lost_reason"]:
                 expected["lost_reason"] = [current["lost_reason"], reason]
         with db.read() as s:
             before = len(_entries(s, "deal", did))
@@ -459,8 +460,7 @@ def test_random_edits_are_audited_field_by_field(db: Database, setup: dict[str, 
             )
         if expected:
             current["stage"] = stage
-            if stage == "Lost":
-                current["lost_reason"] = reason
+            current["lost_reason"] = reason
         assert (out.stage, out.lost_reason) == (current["stage"], current["lost_reason"])
         _check_step(db, model, "deal", did, Deal, admin, "update", expected, before)
 
@@ -516,9 +516,7 @@ def test_random_edits_are_audited_field_by_field(db: Database, setup: dict[str, 
             assert (got.deleted_at is not None) == (cid in model.deleted)
 
 
-def test_moving_a_deal_to_lost_again_for_the_same_reason_logs_only_the_stage(
-    db: Database, admin: Actor
-):
+def test_a_deal_leaving_lost_drops_its_reason_and_takes_one_again(db: Database, admin: Actor):
     with db.write() as s:
         cid = clients.create_client(s, admin, {"name": "Acme"}).id
         did = deals.add_deal(s, admin, title="Pumps", client_id=cid).id
@@ -530,6 +528,6 @@ def test_moving_a_deal_to_lost_again_for_the_same_reason_logs_only_the_stage(
         changes = [e.changes for e in _entries(s, "deal", did)[1:]]
     assert changes == [
         {"stage": ["Lead", "Lost"], "lost_reason": ["", "price"]},
-        {"stage": ["Lost", "Negotiation"]},
-        {"stage": ["Negotiation", "Lost"]},
+        {"stage": ["Lost", "Negotiation"], "lost_reason": ["price", ""]},
+        {"stage": ["Negotiation", "Lost"], "lost_reason": ["", "price"]},
     ]
