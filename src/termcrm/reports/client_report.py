@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from termcrm.i18n import N_, NP_, _, pgettext
+from termcrm.i18n import N_, NP_, _, fmt_date, fmt_money, pgettext
 from termcrm.labels import value_label
 from termcrm.reports import facts
 from termcrm.reports.model import Chart, Column, Params, Report, Table
@@ -358,12 +358,11 @@ def client_report(s: Session, actor: Actor, params: Params) -> Report:
             )
         )
         notes.append(
-            _("Receivable at {day}: {amount} {currency} (everything shipped minus "
-              "everything paid); at the period's start: {opening}.").format(
-                day=today.isoformat(),
-                amount=_receivable_now(s, client_id, currency, today),
-                currency=currency,
-                opening=opening,
+            _("Receivable at {day}: {amount} (everything shipped minus everything paid); "
+              "at the period's start: {opening}.").format(
+                day=fmt_date(today),
+                amount=fmt_money(_receivable_now(s, client_id, currency, today), currency),
+                opening=fmt_money(opening, currency),
             )
         )  # fmt: skip
         if others:

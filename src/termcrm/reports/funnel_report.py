@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from termcrm.i18n import N_, NP_, _
+from termcrm.i18n import N_, NP_, _, fmt_money
 from termcrm.reports import option_values, scope
 from termcrm.reports.model import Chart, Column, Params, Report, Table
 from termcrm.reports.people import report_org
@@ -222,7 +222,9 @@ def _notes(
                 "Weighted open deals outside the forecast's months: {overdue} expected "
                 "earlier, {later} later, {undated} with no expected close."
             ).format(
-                overdue=fc.overdue_weighted, later=fc.later_weighted, undated=fc.undated_weighted
+                overdue=fmt_money(fc.overdue_weighted, currency or "RUB"),
+                later=fmt_money(fc.later_weighted, currency or "RUB"),
+                undated=fmt_money(fc.undated_weighted, currency or "RUB"),
             )
         )
     if plan_others:

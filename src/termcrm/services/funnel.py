@@ -318,8 +318,10 @@ def funnel(s: Session, actor: Actor, flt: FunnelFilter | None = None) -> Funnel:
                 weighted=_weighted_sum(cur.amount_prob if cur else None),
                 to_next_pct=to_next,
                 to_won_pct=to_won,
-                avg_days=avg,
-                stays=int(stay.n) if stay is not None else 0,
+                # a won or lost deal that was reopened left its stage, but days "in" a
+                # closed stage say nothing about the cycle: open stages only
+                avg_days=avg if r.outcome == "open" else None,
+                stays=int(stay.n) if stay is not None and r.outcome == "open" else 0,
             )
         )
     opened = [fig for fig in figures if fig.outcome == "open"]
