@@ -32,9 +32,10 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number, ngettext
 from termcrm.labels import field_label, value_label
-from termcrm.screens.base import CrmModal, CrmScreen
+from termcrm.screens.base import CrmModal
 from termcrm.screens.clients import move_to_trash
 from termcrm.screens.paged_list import PagedList, Read
+from termcrm.screens.tabbed_card import TabbedCard
 from termcrm.services import (
     clients,
     contacts,
@@ -463,7 +464,8 @@ class DetailsDialog(CrmModal[None]):
         self.dismiss(None)
 
 
-class ClientCardScreen(CrmScreen[None]):
+class ClientCardScreen(TabbedCard):
+    TABS = TABS
     AUTO_FOCUS = "#overview-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", N_("Edit"), id="card.edit"),
@@ -505,8 +507,6 @@ class ClientCardScreen(CrmScreen[None]):
         }
         self._empty: dict[str, str] = {}  # what each tab says once its list is read and empty
         self._skip_reload = False  # the next resume follows a question, not an edit
-        self._close_on_resume = False
-        self._gone = False
 
     def compose(self) -> ComposeResult:
         yield TopBar(None)
@@ -530,13 +530,6 @@ class ClientCardScreen(CrmScreen[None]):
             with TabPane(_("Deals"), id="deals"):
                 yield VirtualTable(deal_columns(), empty_text=_("Loading…"), id="deals-table")
         yield Footer(compact=True)
-
-    @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one(TabbedContent)
-
-    def table(self, key: str) -> VirtualTable[Any]:
-        return self.query_one(f"#{key}-table", VirtualTable)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self._close_on_resume:
@@ -647,33 +640,6 @@ class ClientCardScreen(CrmScreen[None]):
         else:
             count = fmt_number(shown.total - source.page_size) + "+"
         self.tabs.get_tab(key).label = f"{title} ({count})"
-
-    def _close(self) -> None:
-        """Leave the card (it was deleted, or it cannot be shown)."""
-        self._gone = True
-        if self.is_current:
-            self._close_on_resume = False
-            self.app.pop_screen()
-        else:
-            self._close_on_resume = True
-
-    # -- tabs -----------------------------------------------------------------------------------
-
-    def _switch(self, step: int) -> None:
-        ids = [key for key, _title in TABS]
-        tabs = self.tabs
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
-
-    def action_next_tab(self) -> None:
-        self._switch(1)
-
-    def action_previous_tab(self) -> None:
-        self._switch(-1)
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane.id
-        target = self.query_one("#overview-body") if pane == "overview" else self.table(str(pane))
-        target.focus()
 
     # -- rows ------------------------------------------------------------------------------------
 

@@ -32,8 +32,8 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number, ngettext
-from termcrm.screens.base import CrmScreen
 from termcrm.screens.paged_list import PagedList
+from termcrm.screens.tabbed_card import TabbedCard
 from termcrm.services import contacts, deal_items, deals, journal
 from termcrm.services.deal_items import DealItemOut, DealItems
 from termcrm.services.deals import StageMove
@@ -322,7 +322,8 @@ class LinesTable(VirtualTable[DealItemOut]):
 # -- the card ----------------------------------------------------------------------------------
 
 
-class DealCard(CrmScreen[None]):
+class DealCard(TabbedCard):
+    TABS = TABS
     AUTO_FOCUS = "#overview-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", N_("Edit"), id="deal_card.edit"),
@@ -358,8 +359,6 @@ class DealCard(CrmScreen[None]):
         self.loaded: DealData | None = None
         self._generation = 0
         self._skip_reload = False  # the next resume follows a question, not an edit
-        self._close_on_resume = False
-        self._gone = False
         self.journal = PagedList[InteractionOut](
             self, "#journal-table", page_size=PAGE, wait=True, on_change=self._count_journal
         )
@@ -384,13 +383,6 @@ class DealCard(CrmScreen[None]):
             with TabPane(_("Journal"), id="journal"):
                 yield VirtualTable(journal_columns(), empty_text=_("Loading…"), id="journal-table")
         yield Footer(compact=True)
-
-    @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one(TabbedContent)
-
-    def table(self, key: str) -> VirtualTable[Any]:
-        return self.query_one(f"#{key}-table", VirtualTable)
 
     def on_mount(self) -> None:
         self.load()
@@ -471,33 +463,6 @@ class DealCard(CrmScreen[None]):
         else:
             count = fmt_number(shown.total - source.page_size) + "+"
         self.tabs.get_tab("journal").label = _("Journal") + f" ({count})"
-
-    def _close(self) -> None:
-        """Leave the card (the deal is gone, or cannot be shown)."""
-        self._gone = True
-        if self.is_current:
-            self._close_on_resume = False
-            self.app.pop_screen()
-        else:
-            self._close_on_resume = True
-
-    # -- tabs -----------------------------------------------------------------------------------
-
-    def _switch(self, step: int) -> None:
-        ids = [key for key, _title in TABS]
-        tabs = self.tabs
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
-
-    def action_next_tab(self) -> None:
-        self._switch(1)
-
-    def action_previous_tab(self) -> None:
-        self._switch(-1)
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane.id
-        target = self.query_one("#overview-body") if pane == "overview" else self.table(str(pane))
-        target.focus()
 
     def on_virtual_table_row_chosen(self, event: VirtualTable.RowChosen) -> None:
         event.stop()
