@@ -506,6 +506,7 @@ class ExportReportDialog(CrmModal[Path | None]):
     def __init__(self, report: Report) -> None:
         super().__init__()
         self.report = report
+        self._writing = False  # a workbook is being written: the keys wait
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -557,18 +558,35 @@ class ExportReportDialog(CrmModal[Path | None]):
             self._write(path)
 
     def _write(self, path: Path) -> None:
+        """Write the workbook in a thread (a report may hold tens of thousands of rows):
+        the dialog closes once it is written, or shows why it was not."""
         from termcrm.exchange.errors import FileRefused
         from termcrm.reports.render_files import write_report
 
-        try:
-            write_report(self.report, "xlsx", path)
-        except FileRefused as refused:
-            self._show_error(str(refused))
+        if self._writing:
             return
-        except OSError as error:
-            self._show_error(
-                _("Cannot write the file: {reason}").format(reason=error.strerror or error)
-            )
+        self._writing = True
+        self._show_error(_("Writing…"))
+        report = self.report
+
+        def job() -> None:
+            problem: str | None = None
+            try:
+                write_report(report, "xlsx", path)
+            except FileRefused as refused:
+                problem = str(refused)
+            except OSError as error:
+                problem = _("Cannot write the file: {reason}").format(
+                    reason=error.strerror or error
+                )
+            self.app.call_from_thread(self._written, path, problem)
+
+        self.run_worker(job, thread=True, exit_on_error=False, group="report-export")
+
+    def _written(self, path: Path, problem: str | None) -> None:
+        self._writing = False
+        if problem is not None:
+            self._show_error(problem)
             return
         self.dismiss(path)
 
