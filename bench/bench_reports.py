@@ -30,6 +30,11 @@ Then, with a warm cache (``--warmup`` untimed runs before ``--runs`` timed runs,
 alternating with the raw counterpart; medians), each report over this calendar year.
 Target (issue 7): at most 1.5x raw. Not a test: it prints figures.
 
+The client report reads one client: a dozen statements of a few rows each, so its
+figure is mostly the cost of issuing statements. A line under it runs its raw SQL
+through SQLAlchemy's lowest layer (``exec_driver_sql``): the toolkit's own cost for
+that SQL, the floor under termcrm's figure.
+
 The nightly line: ``run_nightly`` for the director over the same year (every nightly
 report, its sheet and charts, the Summary, the file saved), against a raw counterpart
 doing the same work with the raw libraries: the raw SQL of every report the batch holds
@@ -665,31 +670,29 @@ def raw_client(raw: Raw, k: dict[str, Any]) -> int:
         "occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL GROUP BY 1, 2",
         (cid, *span),
     )
-    row = raw.first(
-        "SELECT currency, count(*) FROM shipment WHERE client_id = ? GROUP BY currency "
-        "ORDER BY count(*) DESC, currency",
-        (cid,),
-    )
-    cur = row[0] if row else "RUB"
-    n += raw.rows(
-        "SELECT currency, count(*) FROM payment WHERE client_id = ? GROUP BY currency", (cid,)
-    )
-    end = raw.day(k["p1"])
-    n += raw.rows(
-        "SELECT m, sum(shipped), sum(paid), sum(sum(shipped) - sum(paid)) OVER (ORDER BY m) FROM ("
-        " SELECT {M:shipped_on} AS m, amount AS shipped, 0 AS paid FROM shipment WHERE "
-        " client_id = ? AND currency = ? AND shipped_on <= ? UNION ALL "
-        " SELECT {M:paid_on}, 0, amount FROM payment WHERE client_id = ? AND currency = ? "
-        " AND paid_on <= ?) AS f GROUP BY m ORDER BY m",
-        (cid, cur, end, cid, cur, end),
-    )
-    today = raw.day(k["today"])
+    last, today = raw.day(max(k["p1"], k["today"])), raw.day(k["today"])
     return n + raw.rows(
-        "SELECT (SELECT coalesce(sum(amount), 0) FROM shipment WHERE client_id = ? AND "
-        "currency = ? AND shipped_on <= ?), (SELECT coalesce(sum(amount), 0) FROM payment "
-        "WHERE client_id = ? AND currency = ? AND paid_on <= ?)",
-        (cid, cur, today, cid, cur, today),
+        "SELECT currency, m, sum(shipped), sum(paid), "
+        " sum(CASE WHEN day <= ? THEN shipped ELSE 0 END), "
+        " sum(CASE WHEN day <= ? THEN paid ELSE 0 END), sum(ship), count(*) - sum(ship) FROM ("
+        " SELECT currency, {M:shipped_on} AS m, shipped_on AS day, amount AS shipped, 0 AS paid,"
+        " 1 AS ship FROM shipment WHERE client_id = ? AND shipped_on <= ? UNION ALL"
+        " SELECT currency, {M:paid_on}, paid_on, 0, amount, 0 FROM payment WHERE client_id = ?"
+        " AND paid_on <= ?) AS f GROUP BY currency, m",
+        (today, today, cid, last, cid, last),
     )
+
+
+class ToolkitRaw(Raw):
+    """The same hand-written SQL through SQLAlchemy's lowest layer (``exec_driver_sql``
+    on the session's connection): what any statement costs through the toolkit
+    termcrm is built on, before termcrm does anything."""
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        return len(self.conn.exec_driver_sql(self.q(sql), params).fetchall())
+
+    def first(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.conn.exec_driver_sql(self.q(sql), params).fetchone()
 
 
 RAW: dict[str, RawFn] = {
@@ -809,6 +812,14 @@ def main() -> None:
                     lambda k=k, raw_fn=RAW[name]: raw_fn(raw, k),
                 )
             )
+            if name == "client":
+                ops.append(
+                    (
+                        f"  same SQL via SQLAlchemy ({label.split()[0]})",
+                        lambda s, k=k: raw_client(ToolkitRaw(s.connection(), raw.pg), k),
+                        lambda k=k: raw_client(raw, k),
+                    )
+                )
             if args.explain:
                 say(f"\n===== {name} ({label})")
                 explain(db, raw, lambda s, fn=fn, who=who, params=params: fn(s, who, params))

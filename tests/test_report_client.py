@@ -159,3 +159,22 @@ def test_a_client_without_facts(db, team):
     assert r.currency is None and [x.key for x in r.tables][-1] == "deals"
     assert r.notes == ("The client has no shipments or payments.",)
     assert r.table("interactions").total == ("Total", 0, 0, 0, 0, 0, 0, 0)
+
+
+def test_today_inside_the_period_and_a_chosen_currency(db, team):
+    t, big = team
+    with db.read() as s:
+        mid = client_report(
+            s, t.director, Params(Q1, today=date(2026, 2, 20), options=(("client_id", big),))
+        )
+        usd = client_report(
+            s,
+            t.director,
+            Params(Q1, today=date(2026, 5, 1), currency="usd", options=(("client_id", big),)),
+        )
+    # the period's months hold March's shipment; today's receivable does not
+    assert mid.table("sales").total == ("Total", D(700), D(700), D(400))
+    assert any("Receivable at 2/20/2026: RUB\u00a0200.00" in n for n in mid.notes)
+    assert usd.currency == "USD"
+    assert [r[1] for r in usd.table("sales").rows] == [D(0), D(50), D(0)]
+    assert any("there are also facts in RUB" in n for n in usd.notes)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -228,46 +229,106 @@ def _money(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def _sales(
-    s: Session, client_id: int, currency: str, period: tuple[date, date]
-) -> tuple[Table, Decimal]:
-    """Shipped and paid per month of the period, and the receivable at each month's end:
-    a window sum over every month from the client's first fact. Also the receivable
-    before the period (the opening balance)."""
+class _Month(NamedTuple):
+    """One currency's facts in one month: shipped, paid, and the parts up to today."""
+
+    shipped: Decimal
+    paid: Decimal
+    shipped_by_today: Decimal
+    paid_by_today: Decimal
+
+
+class _Facts(NamedTuple):
+    months: dict[int, _Month]
+    shipments: int
+    payments: int
+
+
+@cache
+def _facts_query() -> sa.Select[Any]:
+    """Per currency and month: shipped, paid, the parts of both up to ``:today``, and
+    the numbers of shipments and payments; of client ``:client_id`` up to ``:last``.
+    Built once: it is the same statement for every client."""
     money = shipment_t.c.amount.type
     nothing = sa.literal(ZERO, money)
+    client_id = sa.bindparam("client_id", type_=sa.Integer)
+    last = sa.bindparam("last", type_=sa.Date)
     sh, pay = shipment_t.c, payment_t.c
     shipped = sa.select(
+        sh.currency.label("currency"),
         facts.unit_index(sh.shipped_on, "month").label("m"),
+        sh.shipped_on.label("day"),
         sh.amount.label("shipped"),
         nothing.label("paid"),
-    ).where(sh.client_id == client_id, sh.currency == currency, sh.shipped_on <= period[1])
+        sa.literal(1).label("shipment"),
+    ).where(sh.client_id == client_id, sh.shipped_on <= last)
     paid = sa.select(
-        facts.unit_index(pay.paid_on, "month").label("m"),
-        nothing.label("shipped"),
-        pay.amount.label("paid"),
-    ).where(pay.client_id == client_id, pay.currency == currency, pay.paid_on <= period[1])
-    both = sa.union_all(shipped, paid).subquery("facts")
-    f = both.c
-    per_month = sa.type_coerce(sa.func.sum(f.shipped) - sa.func.sum(f.paid), money)
-    receivable = sa.type_coerce(sa.func.sum(per_month).over(order_by=f.m), money)
-    query = (
-        sa.select(f.m, sa.func.sum(f.shipped), sa.func.sum(f.paid), receivable)
-        .group_by(f.m)
-        .order_by(f.m)
-    )
+        pay.currency,
+        facts.unit_index(pay.paid_on, "month"),
+        pay.paid_on,
+        nothing,
+        pay.amount,
+        sa.literal(0),
+    ).where(pay.client_id == client_id, pay.paid_on <= last)
+    f = sa.union_all(shipped, paid).subquery("facts").c
+    by_today = f.day <= sa.bindparam("today", type_=sa.Date)
+
+    def total(column: sa.ColumnElement[Any], when: sa.ColumnElement[bool] | None = None) -> Any:
+        value = column if when is None else sa.case((when, column), else_=nothing)
+        return sa.type_coerce(sa.func.sum(value), money)
+
+    return sa.select(
+        f.currency,
+        f.m,
+        total(f.shipped),
+        total(f.paid),
+        total(f.shipped, by_today),
+        total(f.paid, by_today),
+        sa.func.sum(f.shipment),
+        sa.func.count() - sa.func.sum(f.shipment),
+    ).group_by(f.currency, f.m)
+
+
+def _facts(s: Session, client_id: int, last: date, today: date) -> dict[str, _Facts]:
+    """The client's shipments and payments up to ``last``, per currency and month, in
+    one statement (the rows are months, never facts)."""
+    query = _facts_query()
+    rows = s.execute(query, {"client_id": client_id, "last": last, "today": today})
+    out: dict[str, _Facts] = {}
+    for code, m, shipped_sum, paid_sum, shipped_now, paid_now, n_ship, n_pay in rows:
+        months, shipments, payments = out.get(code) or _Facts({}, 0, 0)
+        months[int(m)] = _Month(
+            _money(shipped_sum), _money(paid_sum), _money(shipped_now), _money(paid_now)
+        )
+        out[code] = _Facts(months, shipments + int(n_ship), payments + int(n_pay))
+    return out
+
+
+def _currency(found: dict[str, _Facts], wanted: str | None) -> tuple[str | None, list[str]]:
+    """The report's currency: the one asked for, else the one most of the client's
+    shipments (or, without shipments, payments) are in; and the others it has."""
+    if wanted:
+        code = wanted.strip().upper()
+        return code, sorted(c for c in found if c != code)
+    ranked = sorted(found, key=lambda c: (-found[c].shipments, -found[c].payments, c))
+    if not ranked:
+        return None, []
+    return ranked[0], sorted(ranked[1:])
+
+
+def _sales(found: _Facts | None, period: tuple[date, date]) -> tuple[Table, Decimal, Decimal]:
+    """Shipped and paid per month of the period and the receivable at each month's end
+    (from the client's first fact on); the receivable before the period (the opening
+    balance) and today's."""
     months = facts.units_of(period, "month")
-    found: dict[int, tuple[Decimal, Decimal]] = {}
-    balance = ZERO  # the receivable at the end of the last month before the period
-    for m, shipped_sum, paid_sum, owed in s.execute(query):
-        if int(m) < months[0]:
-            balance = _money(owed)
-        else:
-            found[int(m)] = (_money(shipped_sum), _money(paid_sum))
-    opening = balance
+    seen = found.months if found else {}
+    opening = sum((v.shipped - v.paid for m, v in seen.items() if m < months[0]), ZERO)
+    now = sum((v.shipped_by_today - v.paid_by_today for v in seen.values()), ZERO)
+    balance = opening
     body = []
     for m in months:
-        shipped_sum, paid_sum = found.get(m, (ZERO, ZERO))
+        month = seen.get(m)
+        shipped_sum, paid_sum = (month.shipped, month.paid) if month else (ZERO, ZERO)
         balance += shipped_sum - paid_sum
         body.append((_month_first(m), shipped_sum, paid_sum, balance))
     total = (
@@ -288,38 +349,7 @@ def _sales(
         tuple(body),
         total,
     )
-    return table_, opening
-
-
-def _receivable_now(s: Session, client_id: int, currency: str, today: date) -> Decimal:
-    sh, pay = shipment_t.c, payment_t.c
-    shipped = (
-        sa.select(sa.func.coalesce(sa.func.sum(sh.amount), ZERO))
-        .where(sh.client_id == client_id, sh.currency == currency, sh.shipped_on <= today)
-        .scalar_subquery()
-    )
-    paid = (
-        sa.select(sa.func.coalesce(sa.func.sum(pay.amount), ZERO))
-        .where(pay.client_id == client_id, pay.currency == currency, pay.paid_on <= today)
-        .scalar_subquery()
-    )
-    row = s.execute(sa.select(shipped, paid)).one()
-    return _money(row[0]) - _money(row[1])
-
-
-def _currency(s: Session, client_id: int, wanted: str | None) -> tuple[str | None, list[str]]:
-    """The report's currency: the one asked for, else the one most of the client's
-    shipments (or, without shipments, payments) are in; and the others it has."""
-    sh, pay = shipment_t.c, payment_t.c
-    code, others = facts.pick_currency(
-        s, shipment_t, sh.currency, [sh.client_id == client_id], wanted
-    )
-    code_p, others_p = facts.pick_currency(
-        s, payment_t, pay.currency, [pay.client_id == client_id], code
-    )
-    if code is None:
-        return code_p, others_p
-    return code, sorted(set(others) | set(others_p))
+    return table_, opening, now
 
 
 def client_report(s: Session, actor: Actor, params: Params) -> Report:
@@ -344,9 +374,10 @@ def client_report(s: Session, actor: Actor, params: Params) -> Report:
         )
     ]
     notes: list[str] = []
-    currency, others = _currency(s, client_id, params.currency)
+    found = _facts(s, client_id, max(params.period[1], today), today)
+    currency, others = _currency(found, params.currency)
     if currency is not None:
-        sales, opening = _sales(s, client_id, currency, params.period)
+        sales, opening, now = _sales(found.get(currency), params.period)
         tables.append(sales)
         charts.append(
             Chart(
@@ -361,7 +392,7 @@ def client_report(s: Session, actor: Actor, params: Params) -> Report:
             _("Receivable at {day}: {amount} (everything shipped minus everything paid); "
               "at the period's start: {opening}.").format(
                 day=fmt_date(today),
-                amount=fmt_money(_receivable_now(s, client_id, currency, today), currency),
+                amount=fmt_money(now, currency),
                 opening=fmt_money(opening, currency),
             )
         )  # fmt: skip

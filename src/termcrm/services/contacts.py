@@ -205,6 +205,8 @@ def get_contact(s: Session, actor: Actor, contact_id: int) -> ContactOut:
 
 
 def _outs(s: Session, rows: list[Any]) -> list[ContactOut]:
+    if not rows:
+        return []
     ids = [r.id for r in rows]
     phones = cp.phones_of(s, contact_ids=ids)
     emails = cp.emails_of(s, contact_ids=ids)
