@@ -4,6 +4,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -65,6 +66,11 @@ def invoke(url: str, *args: str, code: int = 0) -> str:
     assert result.exit_code == code, (args, result.exit_code, result.output)
     assert "Traceback" not in result.output
     return result.output
+
+
+def flat(output: str) -> str:
+    """Typer's error panel as one line of words."""
+    return " ".join(output.replace("│", " ").split())
 
 
 def summary_rows(path: Path) -> dict[str, tuple]:
@@ -195,3 +201,27 @@ def test_the_summary_headline_of_a_table_over_time_is_its_latest_period():
     assert nightly.headline(by_month) == ("New (2026-02)", 5, "int")
     a_list = report(Column("day", "Day", "date"), ((date(2026, 1, 5), 3),))
     assert nightly.headline(a_list) == ("Rows", 1, "int")
+
+
+def test_the_files_are_private_unless_a_mode_is_given(cli_db, tmp_path: Path) -> None:
+    args = ("report", "nightly", "--out", str(tmp_path), "--period", "2026")
+    invoke(cli_db, *args)
+    (path,) = tmp_path.glob("termcrm-*.xlsx")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    invoke(cli_db, *args, "--mode", "640")  # a rerun with a mode: the group may read it
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    openpyxl.load_workbook(path)  # a whole workbook
+    report = tmp_path / "dyn.json"
+    invoke(cli_db, "report", "sales-dynamics", "--period", "2026", "--out", str(report),
+           "--mode", "0o644")  # fmt: skip
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644
+    for bad, reason in (
+        ("rw", "is not a file mode"),
+        ("1777", "only the permission bits"),
+        ("044", "would not let you read"),
+    ):
+        out = invoke(cli_db, *args, "--mode", bad, code=2)
+        assert reason in flat(out)
+    out = invoke(cli_db, "report", "sales-dynamics", "--mode", "640", code=2)
+    assert "--mode is for a file written with --out" in flat(out)
+    assert not list(tmp_path.glob("*.part"))

@@ -162,3 +162,21 @@ def day_bound(text: str | None, tz: tzinfo, option: str, *, end: bool) -> dateti
         return parse_when(text, tz, option=option, day_start=time(0, 0))
     moment = datetime.combine(day + timedelta(days=1) if end else day, time(0, 0), tz)
     return moment.astimezone(UTC)
+
+
+def parse_file_mode(text: str | None) -> int | None:
+    """``--mode``: the written files' permissions (octal), None for the owner-only default."""
+    if text is None:
+        return None
+    from termcrm.exchange.output_file import parse_mode
+
+    try:
+        return parse_mode(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--mode") from None
+
+
+MODE_HELP = (
+    "the file's permissions in octal, e.g. 640 for a group that reads it "
+    "(default 600: yours only, as it holds personal data)"
+)

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from termcrm.cli.funnel import parse_period
 from termcrm.cli.output import console, err
+from termcrm.cli.parse import MODE_HELP, parse_file_mode
 from termcrm.cli.runtime import fail, guarded, runtime
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ def run(
             help="write to this file (xlsx needs it); for csv a folder: a file per table",
         ),
     ] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help=MODE_HELP)] = None,
 ) -> None:
     """Run the report NAME (also: `termcrm report NAME ...`) on the data you may see."""
     span = parse_period(period) if period else None
@@ -145,7 +147,10 @@ def run(
         options.append(("by", by))
     if client is not None:
         options.append(("client_id", client))
-    _run(ctx, name, span, user, department, mine, currency, options, fmt, out)
+    bits = parse_file_mode(mode)
+    if bits is not None and out is None:
+        raise typer.BadParameter("--mode is for a file written with --out", param_hint="--mode")
+    _run(ctx, name, span, user, department, mine, currency, options, fmt, out, bits)
 
 
 @guarded
@@ -160,6 +165,7 @@ def _run(
     options: list[tuple[str, Any]],
     fmt: ReportFormat,
     out: Path | None,
+    mode: int | None,
 ) -> None:
     from termcrm.i18n import _
     from termcrm.reports import registry
@@ -177,7 +183,7 @@ def _run(
         except ImportError as exc:
             fail(_("the report {name} cannot be loaded: {error}").format(name=name, error=exc))
         report = fn(s, actor, params)
-    _emit(report, fmt, out)
+    _emit(report, fmt, out, mode)
 
 
 def _params(
@@ -208,7 +214,7 @@ def _params(
     return Params(period, scope, currency=currency, today=today, options=tuple(options))
 
 
-def _emit(report: Any, fmt: ReportFormat, out: Path | None) -> None:
+def _emit(report: Any, fmt: ReportFormat, out: Path | None, mode: int | None) -> None:
     from termcrm.i18n import _
     from termcrm.reports import render_files
     from termcrm.reports.render_text import print_report
@@ -220,7 +226,7 @@ def _emit(report: Any, fmt: ReportFormat, out: Path | None) -> None:
             if found is None:
                 fail(_("give --format xlsx, csv, json or md for {path}").format(path=out))
             fmt = found
-        written = render_files.write_report(report, fmt.value, out)
+        written = render_files.write_report(report, fmt.value, out, mode=mode)
         for path in written:
             err.print(_("Written: {path}").format(path=path), markup=False, style="green")
         return
@@ -244,15 +250,20 @@ def nightly(
     as_login: Annotated[
         str | None, typer.Option("--as", help="run with this user's access (admins only)")
     ] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help=MODE_HELP)] = None,
 ) -> None:
     """Every nightly report in one workbook, OUT/termcrm-YYYY-MM-DD.xlsx (for cron)."""
     span = parse_period(period) if period else None
-    _nightly(ctx, out, span, as_login)
+    _nightly(ctx, out, span, as_login, parse_file_mode(mode))
 
 
 @guarded
 def _nightly(
-    ctx: typer.Context, out: Path, span: tuple[date, date] | None, as_login: str | None
+    ctx: typer.Context,
+    out: Path,
+    span: tuple[date, date] | None,
+    as_login: str | None,
+    mode: int | None,
 ) -> None:
     from termcrm.i18n import _
     from termcrm.reports.nightly import error_line, run_nightly
@@ -270,6 +281,7 @@ def _nightly(
             now=now,
             period=span,
             as_login=as_login,
+            mode=mode,
         )
     except (CrmError, typer.Exit):
         raise

@@ -76,7 +76,7 @@ def write_calendar(items: Iterable[CalendarItem], out: Path | None, *, name: str
     """Write the items as one VCALENDAR named ``name`` to ``out`` (None: stdout)."""
     from icalendar import Calendar
 
-    from termcrm.exchange.sinks import _Output
+    from termcrm.exchange.output_file import OutputFile
 
     head = Calendar()
     head.add("prodid", PRODID)
@@ -85,7 +85,7 @@ def write_calendar(items: Iterable[CalendarItem], out: Path | None, *, name: str
     head.add("x-wr-calname", name)
     opening, closing = head.to_ical().split(b"END:VCALENDAR")
     stamp = datetime.now(UTC).replace(microsecond=0)
-    output = _Output(out)
+    output = OutputFile(out)
     try:
         output.stream.write(opening)
         for item in items:

@@ -269,7 +269,7 @@ def export_planner(
     stdout) as one VCALENDAR. The file appears whole or not at all."""
     from icalendar import Calendar
 
-    from termcrm.exchange.sinks import _Output
+    from termcrm.exchange.output_file import OutputFile
 
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     today = stamp.astimezone(tz).date()
@@ -297,7 +297,7 @@ def export_planner(
             calendar.add_component(date_event(occasion, seen_in, today, stamp))
     if hasattr(calendar, "add_missing_timezones"):  # icalendar 6.1 and later
         calendar.add_missing_timezones()
-    output = _Output(out)
+    output = OutputFile(out)
     try:
         output.stream.write(calendar.to_ical())
     except BaseException:

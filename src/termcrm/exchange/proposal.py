@@ -46,7 +46,7 @@ def write_proposal(
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    from termcrm.exchange.sinks import _Output
+    from termcrm.exchange.output_file import OutputFile
 
     found = deal_items.items_of(s, actor, deal_id)
     deal = found.deal
@@ -120,7 +120,7 @@ def write_proposal(
         ws.column_dimensions[letter].width = width
     ws.print_title_rows = f"{FIRST_LINE_ROW - 1}:{FIRST_LINE_ROW - 1}"
 
-    output = _Output(out)
+    output = OutputFile(out)
     try:
         wb.save(output.stream)
     except BaseException:

@@ -18,20 +18,19 @@ import csv
 import io
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from termcrm.exchange.cells import Cell, column_letter, guard_csv, needs_text_guard
 from termcrm.exchange.errors import FileRefused
+from termcrm.exchange.output_file import OutputFile
 from termcrm.i18n import _
 
 if TYPE_CHECKING:
@@ -123,42 +122,6 @@ def sheet_title(title: str) -> str:
     """A valid worksheet name: no []:*?/\\, at most 31 characters, not empty."""
     cleaned = _SHEET_TITLE_BAD.sub(" ", title).strip().strip("'")[:31]
     return cleaned or "termcrm"
-
-
-class _Output:
-    """Where a writer's bytes go: a temporary file renamed on commit, or stdout."""
-
-    def __init__(self, out: Path | None) -> None:
-        self.path = out
-        self.tmp: Path | None = None
-        if out is None:
-            self.stream: IO[bytes] = sys.stdout.buffer
-            return
-        out = Path(out)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-        except OSError as exc:
-            raise FileRefused(
-                _("{path} cannot be written: {error}").format(path=out, error=exc.strerror)
-            ) from exc
-        self.tmp = Path(tmp)
-        self.stream = os.fdopen(fd, "wb")
-
-    def commit(self) -> None:
-        if self.tmp is None:
-            self.stream.flush()
-            return
-        assert self.path is not None
-        self.stream.close()
-        os.replace(self.tmp, self.path)
-        self.tmp = None
-
-    def discard(self) -> None:
-        if self.tmp is None:
-            return
-        self.stream.close()
-        self.tmp.unlink(missing_ok=True)
-        self.tmp = None
 
 
 def _naive(moment: datetime, tz: tzinfo | None) -> datetime:
@@ -301,7 +264,7 @@ class XlsxWriter(_WriterBase):
     def close(self) -> None:
         last = column_letter(max(len(self._columns), 1) - 1)
         self._ws.auto_filter.ref = f"A1:{last}{self._rows}"
-        output = _Output(self._out)
+        output = OutputFile(self._out)
         try:
             self._wb.save(output.stream)
         except BaseException:
@@ -335,7 +298,7 @@ class CsvWriter(_WriterBase):
         encoding: str = "utf-8-sig",
         delimiter: str = ",",
     ) -> None:
-        self._output = _Output(out)
+        self._output = OutputFile(out)
         if out is None and encoding == "utf-8-sig":
             encoding = "utf-8"  # no BOM in a pipe
         self._text = io.TextIOWrapper(
@@ -404,7 +367,7 @@ class JsonWriter(_WriterBase):
     """
 
     def __init__(self, out: Path | None, columns: Sequence[Column], *, tz: tzinfo | None) -> None:
-        self._output = _Output(out)
+        self._output = OutputFile(out)
         self._titles = [c.title for c in columns]
         self._keys = [json.dumps(t, ensure_ascii=False) for t in self._titles]
         self._tz = tz
@@ -517,7 +480,7 @@ _END_RE = re.compile(r"^END:VCARD[ \t]*\r?$", re.M | re.I)
 def _write_rejected_cards(rejects: Iterable[tuple[SourceRow, str]], out: Path) -> None:
     from termcrm.exchange.vcards import escape_text, fold_line
 
-    output = _Output(out)
+    output = OutputFile(out)
     try:
         for row, reason in rejects:
             raw = _REJECT_LINE_RE.sub("", row.raw or "").rstrip("\r\n")

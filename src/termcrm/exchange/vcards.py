@@ -313,9 +313,9 @@ def _card_lines(card: ContactCard) -> list[str]:
 
 def write_vcards(contacts: Iterable[ContactCard], out: Path | None) -> None:
     """Write the contacts as vCard 3.0 in UTF-8 to ``out`` (None: stdout), card by card."""
-    from termcrm.exchange.sinks import _Output
+    from termcrm.exchange.output_file import OutputFile
 
-    output = _Output(out)
+    output = OutputFile(out)
     try:
         for card in contacts:
             text = "".join(fold_line(line) + "\r\n" for line in _card_lines(card))

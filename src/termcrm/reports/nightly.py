@@ -168,8 +168,10 @@ def run_nightly(
     now: datetime,
     period: tuple[date, date] | None = None,
     as_login: str | None = None,
+    mode: int | None = None,
 ) -> NightlyRun:
-    """Write ``folder/termcrm-TODAY.xlsx``; ``now`` (local, for the Summary) is when it ran."""
+    """Write ``folder/termcrm-TODAY.xlsx``; ``now`` (local, for the Summary) is when it ran;
+    ``mode``: the file's permissions (default: its owner's only)."""
     from termcrm.reports.workbook import add_report_sheet, discard, new_workbook, save_workbook
 
     folder = Path(folder)
@@ -201,7 +203,7 @@ def run_nightly(
             discard(wb)  # the sheets' temporary files
             raise
         target = workbook_path(folder, today)
-        save_workbook(wb, target)
+        save_workbook(wb, target, mode=mode)
     return NightlyRun(target, span, actor, tuple(outcomes))
 
 

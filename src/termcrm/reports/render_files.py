@@ -65,13 +65,13 @@ def to_csv(report: Report) -> str:
     return "\n".join(parts)
 
 
-def csv_files(report: Report, folder: Path) -> list[Path]:
+def csv_files(report: Report, folder: Path, *, mode: int | None = None) -> list[Path]:
     """One CSV file per table in ``folder``: ``REPORT-TABLE.csv`` (UTF-8 with a BOM, so a
     spreadsheet reads it as UTF-8)."""
     written = []
     for table in report.tables:
         path = Path(folder) / f"{report.name}-{table.key}.csv"
-        _write_text(path, _csv_text(table_csv(table)), bom=True)
+        _write_text(path, _csv_text(table_csv(table)), bom=True, mode=mode)
         written.append(path)
     return written
 
@@ -171,31 +171,22 @@ def to_markdown(report: Report, *, chart_width: int = 100) -> str:
 # -- files ----------------------------------------------------------------------------------------
 
 
-def _write_text(path: Path, text: str, *, bom: bool = False) -> None:
+def _write_text(path: Path, text: str, *, bom: bool = False, mode: int | None = None) -> None:
     """Text written under a temporary name and renamed over ``path``."""
-    import os
-    import tempfile
+    from termcrm.exchange.output_file import OutputFile
 
-    from termcrm.exchange.errors import FileRefused
-
-    path = Path(path)
+    output = OutputFile(Path(path), mode=mode)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise FileRefused(
-            _("{path} cannot be written: {error}").format(path=path, error=exc.strerror)
-        ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        output.stream.write(text.encode("utf-8-sig" if bom else "utf-8"))
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        output.discard()
         raise
+    output.commit()
 
 
-def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
-    """The report written to ``out`` in ``fmt``; the files written.
+def write_report(report: Report, fmt: str, out: Path, *, mode: int | None = None) -> list[Path]:
+    """The report written to ``out`` in ``fmt``; the files written (``mode``: their
+    permissions, default the owner's only).
 
     ``out`` is a file, or for CSV also an existing folder (one file per table there).
     """
@@ -203,15 +194,15 @@ def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
 
     out = Path(out)
     if fmt == "xlsx":
-        save_workbook(report_workbook(report), out)
+        save_workbook(report_workbook(report), out, mode=mode)
     elif fmt == "csv" and out.is_dir():
-        return csv_files(report, out)
+        return csv_files(report, out, mode=mode)
     elif fmt == "csv":
-        _write_text(out, to_csv(report), bom=True)
+        _write_text(out, to_csv(report), bom=True, mode=mode)
     elif fmt == "json":
-        _write_text(out, to_json(report))
+        _write_text(out, to_json(report), mode=mode)
     elif fmt == "md":
-        _write_text(out, to_markdown(report))
+        _write_text(out, to_markdown(report), mode=mode)
     else:
         raise ValueError(f"unknown report format {fmt!r}")
     return [out]

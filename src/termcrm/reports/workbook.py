@@ -19,8 +19,6 @@ once; ``discard`` drops the temporary files of one that will not be.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from termcrm.exchange.cells import column_letter, needs_text_guard
-from termcrm.exchange.errors import FileRefused
+from termcrm.exchange.output_file import OutputFile, refused
 from termcrm.exchange.sinks import HEADER_FILL, display_width, sheet_title, xlsx_text
 from termcrm.i18n import _
 from termcrm.reports.model import Chart, Report, Table
@@ -307,32 +305,27 @@ def report_workbook(report: Report) -> Workbook:
     return wb
 
 
-def save_workbook(wb: Workbook, path: Path) -> None:
+def save_workbook(wb: Workbook, path: Path, *, mode: int | None = None) -> None:
     """Save under a temporary name in the target's folder, then rename it over the target:
     a reader never sees half a file, and a failure leaves no file behind (and the old
-    file, if there was one, as it was). The file is readable by its owner only."""
-    path = Path(path)
+    file, if there was one, as it was). The file is readable by its owner only, unless
+    ``mode`` says otherwise."""
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise FileRefused(
-            _("{path} cannot be written: {error}").format(path=path, error=exc.strerror)
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            wb.save(stream)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        discard(wb)
-        raise FileRefused(
-            _("{path} cannot be written: {error}").format(path=path, error=exc.strerror or exc)
-        ) from exc
+        output = OutputFile(Path(path), mode=mode)
     except BaseException:
-        tmp.unlink(missing_ok=True)
         discard(wb)
         raise
+    try:
+        wb.save(output.stream)
+    except OSError as exc:
+        output.discard()
+        discard(wb)
+        raise refused(Path(path), exc) from exc
+    except BaseException:
+        output.discard()
+        discard(wb)
+        raise
+    output.commit()
 
 
 def drop_rows(ws: Any) -> None:
