@@ -164,3 +164,51 @@ def test_a_plans_history_shows_its_changes_to_those_who_may_read_it(db, team):
         assert [e.action for e in entries] == ["create", "update"]
         with pytest.raises(NotFound):  # another department's plan
             history.history(s, team.manager, "sales_plan", made.id)
+
+
+def test_a_batch_saves_like_one_after_another(db, team):
+    """``save_shipments``: refusals stay with their item, an external id twice in the
+    batch is created then updated (or left), and the others are written together."""
+    from termcrm.services import clients
+
+    a = team.admin
+    with db.write() as s:
+        gone = clients.create_client(s, a, {"name": "Gone", "owner_id": team.sue.id}).id
+        clients.delete_client(s, a, gone)
+        sales_facts.save_shipment(
+            s, a, shipped_on=date(2026, 3, 2), client_id=team.client["sue"], amount=5,
+            external_id="old",
+        )  # fmt: skip
+    day = date(2026, 3, 2)
+
+    def item(amount: object, external_id: str | None, **kw: object) -> sales_facts.ShipmentIn:
+        fields = {"client_id": team.client["rep"], **kw}
+        return sales_facts.ShipmentIn(day, amount=amount, external_id=external_id, **fields)
+
+    with db.write() as s:
+        out = sales_facts.save_shipments(
+            s,
+            a,
+            [
+                item(10, "a"),
+                item("lots", "b"),  # refused: the amount
+                item(10, "a"),  # the same again: left as it is
+                item(12, "a"),  # changed: the one created above
+                item(7, None),  # no external id: always a new fact
+                item(5, "old", client_id=team.client["sue"]),  # stored, unchanged
+                item(6, "old", client_id=team.client["sue"]),  # stored, changed
+                item(1, "c", client_id=gone),  # refused: in the trash
+                item(1, "d", client_id=99999),  # refused: no such client
+                item(1, "e", manager_id=99999),  # refused: no such user
+            ],
+        )
+    actions = [o.action if isinstance(o, sales_facts.Saved) else type(o).__name__ for o in out]
+    assert actions == [
+        "create", "Invalid", "skip", "update", "create", "skip", "update",
+        "NotFound", "NotFound", "Invalid",
+    ]  # fmt: skip
+    assert out[0].id == out[2].id == out[3].id != out[4].id
+    assert "trash" in str(out[7]) and set(out[9].errors) == {"manager"}
+    with db.read() as s:
+        rows = {(r.external_id, r.amount) for r in sales_facts.list_shipments(s, a)}
+    assert rows == {("a", Decimal("12.00")), (None, Decimal("7.00")), ("old", Decimal("6.00"))}

@@ -180,7 +180,7 @@ def test_the_period_owner_and_currency_change_the_figures(sales: Sales) -> None:
         period.value = "2026-Q5"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        error = str(dialog.query_one("#ff-error", Static).content)
+        error = str(dialog.query_one("#ff-period-error", Static).content)
         assert "'2026-Q5' is not a period" in error and app.screen is dialog
         period.value = "2026-01"
         dialog.query_one("#ff-owner", Select).value = sales.team.rep.id

@@ -199,7 +199,7 @@ def test_sales_dynamics_shows_the_figures_and_follows_period_unit_and_currency(
         # by quarter (u): 2025-Q1..Q4 as columns, and the periods table
         await pilot.press("u")
         await settle(pilot)
-        assert screen.choice.unit_now == "quarter" and "by quarter" in status(screen)
+        assert screen.choice.unit == "quarter" and "by quarter" in status(screen)
         totals = screen.report.table("totals")
         assert [r[0] for r in totals.rows] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
         assert [r[1] for r in totals.rows] == [D("150.00"), D("50.00"), D("50.00"), D("0.00")]
@@ -207,7 +207,7 @@ def test_sales_dynamics_shows_the_figures_and_follows_period_unit_and_currency(
         # the other currency (c): the USD shipment of 2026
         await pilot.press("u", "u")  # month, then year again
         await settle(pilot)
-        assert screen.choice.unit_now == "year"
+        assert screen.choice.unit == "year"
         await pilot.press("p")  # the presets go on from the typed period: this month
         await settle(pilot)
         assert screen.choice.preset == "this_month"
@@ -390,8 +390,11 @@ def test_a_chart_of_nothing_is_not_drawn() -> None:
     report = replace(report, tables=(table,))
     pie = chart_data(report, ChartSpec("pie", "C", "t", "g", ("v",)))
     assert pie is not None and pie.series[0][1] == [75.0, 25.0]
-    assert ReportChoice(name="abc").unit_now is None
-    assert ReportChoice(name="client-base").unit_now == "month"
+    day = date(2026, 11, 26)
+    assert ReportChoice(name="abc").unit_on(day) is None
+    assert ReportChoice(name="client-base", preset="this_year").unit_on(day) == "month"
+    assert ReportChoice(name="sales-dynamics", preset="this_year").unit_on(day) == "year"
+    assert ReportChoice(name="sales-dynamics", unit="quarter").unit_on(day) == "quarter"
 
 
 # -- snapshots ---------------------------------------------------------------------------------

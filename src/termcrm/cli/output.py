@@ -39,7 +39,9 @@ AfterOpt = Annotated[str | None, typer.Option(help="continue after this cursor")
 
 Column = tuple[str, Callable[[Any], Any]]
 # columns whose values must stay on one line (ids, amounts, times)
-NO_WRAP = {"ID", "Amount", "When", "Due", "Last contact", "Birthday", "Close by", "Started"}
+# identifiers, numbers and dates: never broken over lines (the text columns give way)
+NO_WRAP = {"ID", "Amount", "When", "Due", "Last contact", "Birthday", "Close by", "Started",
+           "SKU", "Line", "No", "Qty", "Price", "Disc %"}  # fmt: skip
 
 
 def _json_default(value: Any) -> Any:

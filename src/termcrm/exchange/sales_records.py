@@ -16,12 +16,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from sqlalchemy.exc import DBAPIError
+
 from termcrm.exchange import values as V
 from termcrm.exchange.records import Handler, RowError, _outcome
 from termcrm.i18n import _
 from termcrm.services import org, products, sales_facts, sales_plans
 from termcrm.services.actor import REP, Actor
-from termcrm.services.errors import Forbidden, Invalid, NotFound
+from termcrm.services.errors import CrmError, Forbidden, Invalid, NotFound
 from termcrm.services.imports import UPSERTED
 from termcrm.services.text import clean, fold
 
@@ -119,6 +121,49 @@ class _FactHandler(Handler):
     def external_id(self, cells: Mapping[str, list[Any]]) -> str | None:
         return self.text(cells, "external_id") or None
 
+    def item(self, row: Any) -> Any:  # pragma: no cover - overridden
+        """The fact a row stands for (RowError when a cell does not read)."""
+        raise NotImplementedError
+
+    def save(self, items: list[Any]) -> list[sales_facts.Loaded]:  # pragma: no cover
+        raise NotImplementedError
+
+    def process(self, chunk: list[Any]) -> list[Any]:
+        """A chunk of rows in one go: each row read into a fact (or rejected with its
+        reason), then the facts saved together (``sales_facts.save_shipments``). When the
+        database refuses the batch for a reason no check knew of, the rows go again one
+        by one, so that only the row at fault is rejected."""
+        out: dict[int, Any] = {}
+        read: list[tuple[Any, Any]] = []
+        for row in chunk:
+            problems = self.problems(row)
+            if problems:
+                out[row.number] = _outcome(row.number, "reject", reason="; ".join(problems))
+                continue
+            try:
+                read.append((row, self.item(row)))
+            except RowError as exc:
+                out[row.number] = _outcome(row.number, "reject", reason=str(exc))
+            except CrmError as exc:
+                out[row.number] = _outcome(row.number, "reject", reason=self.reason(exc))
+        try:
+            with self.s.begin_nested():
+                results = self.save([item for _row, item in read])
+        except DBAPIError:
+            return super().process(chunk)
+        for (row, _item), result in zip(read, results, strict=True):
+            if isinstance(result, CrmError):
+                out[row.number] = _outcome(row.number, "reject", reason=self.reason(result))
+            else:
+                out[row.number] = _outcome(row.number, ACTIONS[result.action], result.id)
+        return [out[row.number] for row in chunk]
+
+    def one_row(self, row: Any) -> Any:
+        (result,) = self.save([self.item(row)])
+        if isinstance(result, CrmError):
+            raise result
+        return _outcome(row.number, ACTIONS[result.action], result.id)
+
 
 class ShipmentHandler(_FactHandler):
     entity = "shipments"
@@ -159,7 +204,7 @@ class ShipmentHandler(_FactHandler):
                     return self._names[key][0]
             raise
 
-    def one_row(self, row: Any) -> Any:
+    def item(self, row: Any) -> sales_facts.ShipmentIn:
         cells = self.cells(row)
         shipped_on = self.day(cells, "shipped_on")
         amount = self.amount(cells, "amount")
@@ -170,29 +215,33 @@ class ShipmentHandler(_FactHandler):
         )
         client_id = self.client(cells)
         manager_id = self.manager_id(cells["manager"]) if cells.get("manager") else None
-        saved = sales_facts.save_shipment(
-            self.s, self.actor, shipped_on=shipped_on, client_id=client_id, amount=amount,
+        return sales_facts.ShipmentIn(
+            shipped_on=shipped_on, client_id=client_id, amount=amount,
             currency=self.currency(cells), product_id=self.product_id(cells),
             product_group=self.text(cells, "product_group"), quantity=quantity,
             document=self.text(cells, "document"), manager_id=manager_id,
             external_id=self.external_id(cells),
         )  # fmt: skip
-        return _outcome(row.number, ACTIONS[saved.action], saved.id)
+
+    def save(self, items: list[Any]) -> list[sales_facts.Loaded]:
+        return sales_facts.save_shipments(self.s, self.actor, items)
 
 
 class PaymentHandler(_FactHandler):
     entity = "payments"
 
-    def one_row(self, row: Any) -> Any:
+    def item(self, row: Any) -> sales_facts.PaymentIn:
         cells = self.cells(row)
         paid_on = self.day(cells, "paid_on")
         amount = self.amount(cells, "amount")
-        saved = sales_facts.save_payment(
-            self.s, self.actor, paid_on=paid_on, client_id=self.client(cells), amount=amount,
+        return sales_facts.PaymentIn(
+            paid_on=paid_on, client_id=self.client(cells), amount=amount,
             currency=self.currency(cells), document=self.text(cells, "document"),
             external_id=self.external_id(cells),
         )  # fmt: skip
-        return _outcome(row.number, ACTIONS[saved.action], saved.id)
+
+    def save(self, items: list[Any]) -> list[sales_facts.Loaded]:
+        return sales_facts.save_payments(self.s, self.actor, items)
 
 
 class PlanHandler(Handler):

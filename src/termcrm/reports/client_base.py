@@ -184,11 +184,16 @@ def _churn(
     return out
 
 
+def default_unit(period: tuple[date, date]) -> facts.Unit:
+    """Month by month, whatever the period: lapsing is counted in days."""
+    return "month"
+
+
 def client_base(s: Session, actor: Actor, params: Params) -> Report:
     """Options: ``by`` (month | quarter | year; default month), ``lapsed_days`` (90),
     ``lost_days`` (365), ``limit`` (500: the longest churn list)."""
     scope.check_scope(s, actor, params.scope)
-    unit = facts.check_unit(str(params.option("by", "month")))
+    unit = facts.check_unit(str(params.option("by", default_unit(params.period))))
     lapsed_days = option_values.whole(params, "lapsed_days", 90, 1, MAX_DAYS)
     lost_days = option_values.whole(params, "lost_days", 365, 1, MAX_DAYS)
     if lost_days <= lapsed_days:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -22,11 +23,21 @@ class Spec:
     function: str
     needs_client: bool = False  # the client report: Params.options holds ("client_id", id)
     nightly: bool = True  # part of the nightly workbook
+    by: bool = False  # a report over time: takes the option ``by`` (year, quarter, month)
 
     def load(self) -> Callable[[Session, Actor, Params], Report]:
         module = importlib.import_module(f"termcrm.reports.{self.module}")
         fn: Callable[[Session, Actor, Params], Report] = getattr(module, self.function)
         return fn
+
+    def default_unit(self, period: tuple[date, date]) -> str | None:
+        """The unit a report over time runs by when none is given (its module's
+        ``default_unit``, which may depend on the period); None for the others."""
+        if not self.by:
+            return None
+        module = importlib.import_module(f"termcrm.reports.{self.module}")
+        unit: str = module.default_unit(period)
+        return unit
 
 
 REPORTS: dict[str, Spec] = {
@@ -34,11 +45,11 @@ REPORTS: dict[str, Spec] = {
     for spec in (
         Spec("client", N_("Client report"), "client_report", "client_report", True, False),
         Spec("sales-dynamics", N_("Sales dynamics by client group"), "sales_dynamics",
-             "sales_dynamics"),
+             "sales_dynamics", by=True),
         Spec("abc", N_("Sales leaders and ABC analysis"), "abc", "abc_analysis"),
         Spec("plan-actual", N_("Plan vs actual"), "plan_actual", "plan_actual"),
         Spec("activity", N_("Manager activity and effectiveness"), "activity", "activity"),
-        Spec("client-base", N_("Client base dynamics"), "client_base", "client_base"),
+        Spec("client-base", N_("Client base dynamics"), "client_base", "client_base", by=True),
         Spec("funnel", N_("Funnel and forecast"), "funnel_report", "funnel_report"),
         Spec("upcoming", N_("Upcoming dates and overdue tasks"), "upcoming", "upcoming"),
     )

@@ -31,7 +31,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from termcrm import i18n
-from termcrm.i18n import N_, _, fmt_date, fmt_datetime, fmt_money, fmt_number, ngettext
+from termcrm.i18n import N_, NP_, _, fmt_date, fmt_datetime, fmt_money, fmt_number, ngettext
 from termcrm.screens.paged_list import PagedList
 from termcrm.screens.tabbed_card import TabbedCard
 from termcrm.services import contacts, deal_items, deals, journal
@@ -313,8 +313,10 @@ class LinesTable(VirtualTable[DealItemOut]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "screen.add_line", N_("Add line"), id="deal_card.lines.add"),
-        Binding("e", "screen.edit_line", N_("Edit line"), id="deal_card.lines.edit"),
-        Binding("delete", "screen.remove_line", N_("Remove line"), id="deal_card.lines.remove"),
+        Binding("e", "screen.edit_line", NP_("key", "Edit line"), id="deal_card.lines.edit"),
+        Binding(
+            "delete", "screen.remove_line", NP_("key", "Remove line"), id="deal_card.lines.remove"
+        ),
         Binding("f", "screen.follow", N_("Amount follows"), id="deal_card.lines.follow"),
     ]
 
@@ -330,7 +332,13 @@ class DealCard(TabbedCard):
         Binding("m", "move", N_("Move"), id="deal_card.move"),
         Binding("w", "close_as('won')", N_("Won"), id="deal_card.won"),
         Binding("x", "close_as('lost')", N_("Lost"), id="deal_card.lost"),
-        Binding("p", "proposal", N_("Proposal"), id="deal_card.proposal"),
+        Binding(
+            "p",
+            "proposal",
+            NP_("key", "Proposal"),
+            tooltip=N_("Write the commercial proposal as an Excel workbook"),
+            id="deal_card.proposal",
+        ),
         # the app's key of the quick log (same id, so remapped with it): for this deal
         Binding("l", "log", N_("Log"), id="quick_log"),
         Binding("ctrl+r", "reload", N_("Reload"), show=False, id="deal_card.reload"),

@@ -23,24 +23,22 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Select
 from textual_plotext import PlotextPlot
 
 from termcrm import i18n
 from termcrm.i18n import N_, _, fmt_number, pgettext
 from termcrm.labels import value_label
 from termcrm.services.dto import DepartmentOut, PipelineOut, UserOut
-from termcrm.services.errors import Invalid
 from termcrm.services.funnel import Breakdown, Forecast, Funnel, FunnelFilter, StageFigures
 from termcrm.services.funnel_charts import (
-    parse_period,
     period_text,
     preset_label,
     preset_period,
     short_label,
 )
-from termcrm.widgets.dialogs import Dialog
+from termcrm.widgets.filter_dialog import FilterDialog, with_current
 
 NARROW = 100  # below this width the tables leave out some columns
 CUSTOM = "custom"  # a period typed in the filter dialog (not one of the presets)
@@ -358,7 +356,7 @@ class FilterOptions:
     pipelines: tuple[PipelineOut, ...]
 
 
-class FunnelFilterDialog(Dialog[FunnelChoice | None]):
+class FunnelFilterDialog(FilterDialog[FunnelChoice]):
     """The period (typed: 2026-Q3, 2026-11, 2026, two days; empty: all time), the
     owner, the department, the pipeline and the currency of the funnel."""
 
@@ -366,16 +364,6 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
         Binding("ctrl+s", "apply", N_("Show"), priority=True, id="funnel.filter.apply"),
         Binding("escape", "cancel", N_("Cancel"), id="funnel.filter.cancel"),
     ]
-    DEFAULT_CSS = """
-    FunnelFilterDialog .ff-row { height: auto; }
-    FunnelFilterDialog .ff-label { width: 12; color: $text-muted; }
-    FunnelFilterDialog .ff-row Input { width: 1fr; background: $boost; }
-    FunnelFilterDialog .ff-row Select { width: 1fr; }
-    FunnelFilterDialog .ff-hint { color: $text-muted; height: auto; padding: 0 0 0 12; }
-    FunnelFilterDialog #ff-error { color: $error; height: auto; padding: 0 0 0 12; }
-    FunnelFilterDialog #ff-error.-empty { display: none; }
-    FunnelFilterDialog .dialog-buttons { padding: 1 0 0 0; }
-    """
 
     def __init__(
         self, choice: FunnelChoice, options: FilterOptions, currencies: Sequence[str]
@@ -383,29 +371,20 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
         super().__init__()
         self.choice = choice
         self.options = options
-        self.currencies = list(currencies)
-        if choice.currency and choice.currency not in self.currencies:
-            self.currencies.append(choice.currency)
-
-    def _row(self, label: str, widget: Any) -> Horizontal:
-        return Horizontal(Label(label, classes="ff-label"), widget, classes="ff-row")
+        self.currencies = with_current(currencies, choice.currency)
 
     def compose(self) -> ComposeResult:
         c = self.choice
         with Vertical(classes="dialog"):
             yield Label(_("The funnel of"), classes="dialog-title")
-            period = period_text(*c.period) if c.period else ""
-            yield self._row(
-                _("Created"), Input(period, placeholder="2026-Q3", compact=True, id="ff-period")
+            yield from self.period_rows(
+                _("Created"),
+                c.period,
+                hint=_("2026-Q3, 2026-11, 2026 or 2026-01-01..2026-03-31; empty: all time"),
+                widget_id="ff-period",
             )
-            yield Static(
-                _("2026-Q3, 2026-11, 2026 or 2026-01-01..2026-03-31; empty: all time"),
-                classes="ff-hint",
-                markup=False,
-            )
-            yield Static("", id="ff-error", classes="-empty", markup=False)
             users = [(u.full_name or u.login, u.id) for u in self.options.users]
-            yield self._row(
+            yield self.row(
                 _("Owner"),
                 Select(
                     users,
@@ -418,7 +397,7 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
                 ),
             )
             depts = [(d.path, d.id) for d in self.options.departments]
-            yield self._row(
+            yield self.row(
                 _("Department"),
                 Select(
                     depts,
@@ -431,7 +410,7 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
                 ),
             )
             pipes = [(p.name, p.id) for p in self.options.pipelines]
-            yield self._row(
+            yield self.row(
                 _("Pipeline"),
                 Select(
                     pipes,
@@ -443,19 +422,8 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
                     id="ff-pipeline",
                 ),
             )
-            yield self._row(
-                _("Currency"),
-                Select(
-                    [(code, code) for code in self.currencies],
-                    value=c.currency if c.currency in self.currencies else Select.NULL,
-                    prompt=_("the most common one"),
-                    compact=True,
-                    id="ff-currency",
-                ),
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Show"), variant="primary", compact=True, id="apply")
-                yield Button(_("Cancel"), compact=True, id="cancel")
+            yield self.currency_row(self.currencies, c.currency, widget_id="ff-currency")
+            yield self.buttons(_("Show"))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -465,34 +433,16 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
         event.stop()
         self.action_apply()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "apply":
-            self.action_apply()
-        else:
-            self.dismiss(None)
-
-    def _selected(self, widget_id: str) -> Any:
-        return self.query_one(f"#{widget_id}", Select).selection
-
     def action_apply(self) -> None:
-        text = self.query_one("#ff-period", Input).value.strip()
-        error = self.query_one("#ff-error", Static)
-        period: tuple[date, date] | None = None
-        if text:
-            try:
-                period = parse_period(text)
-            except Invalid as refused:
-                error.update(refused.errors["period"])
-                error.remove_class("-empty")
-                self.query_one("#ff-period", Input).focus()
-                return
+        read, period = self.read_period("ff-period", empty_ok=True)
+        if not read:
+            return
         c = self.choice
         preset = "all" if period is None else c.preset
         if period is not None and period != c.period:
             preset = CUSTOM
-        owner_id = self._selected("ff-owner")
-        dept_id = self._selected("ff-department")
+        owner_id = self.selected("ff-owner")
+        dept_id = self.selected("ff-department")
         users = {u.id: u.full_name or u.login for u in self.options.users}
         depts = {d.id: d.path for d in self.options.departments}
         self.dismiss(
@@ -503,10 +453,7 @@ class FunnelFilterDialog(Dialog[FunnelChoice | None]):
                 owner=users.get(owner_id, "") if owner_id is not None else "",
                 department_id=dept_id,
                 department=depts.get(dept_id, "") if dept_id is not None else "",
-                pipeline_id=self._selected("ff-pipeline"),
-                currency=self._selected("ff-currency"),
+                pipeline_id=self.selected("ff-pipeline"),
+                currency=self.selected("ff-currency"),
             )
         )
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -34,21 +34,17 @@ from termcrm.screens.export_dialog import shown_path, typed_path
 from termcrm.services.errors import Invalid
 from termcrm.services.funnel_charts import (
     PRESETS,
-    parse_period,
     period_text,
     preset_label,
     preset_period,
 )
 from termcrm.widgets.client_picker import ClientPicker
+from termcrm.widgets.filter_dialog import FilterDialog, with_current
 
 CUSTOM = "custom"  # a period typed in the dialog (not one of the presets)
 # the presets a report may have: every one but "all time" (a report covers a period)
 REPORT_PRESETS = tuple(key for key, _label in PRESETS if key != "all")
 DEFAULT_PRESET = "this_month"  # as ``termcrm report`` without --period
-# the reports over time that take the option ``by``, and their own default unit
-# the reports that take a unit, and theirs when none is chosen (None: the report picks
-# one from the period: sales dynamics runs a month by month, a year by year)
-UNIT_REPORTS: dict[str, str | None] = {"sales-dynamics": None, "client-base": "month"}
 UNITS = ("year", "quarter", "month")
 UNIT_NAMES = {"year": N_("by year"), "quarter": N_("by quarter"), "month": N_("by month")}
 MAX_ROWS = 200  # rows a table shows on screen; all of them go to the xlsx
@@ -80,25 +76,15 @@ class ReportChoice:
 
     @property
     def takes_unit(self) -> bool:
-        return self.name in UNIT_REPORTS
-
-    @property
-    def unit_now(self) -> str | None:
-        """The unit chosen, else the report's fixed one (None: not over time, or the
-        report picks it from the period: see ``unit_on``)."""
-        if self.name not in UNIT_REPORTS:
-            return None
-        return self.unit or UNIT_REPORTS[self.name]
+        return self.name is not None and REPORTS[self.name].by
 
     def unit_on(self, today: date) -> str | None:
-        """The unit the report runs by: chosen, fixed, or picked from the period as the
-        report picks it (sales dynamics: the largest unit the period is made of)."""
-        unit = self.unit_now
-        if unit is None and self.name == "sales-dynamics":
-            from termcrm.reports.sales_dynamics import default_unit
-
-            return default_unit(self.span(today))
-        return unit
+        """The unit the report runs by: the one chosen, else the report's own for the
+        period (``Spec.default_unit``); None for a report not over time."""
+        if not self.takes_unit:
+            return None
+        assert self.name is not None
+        return self.unit or REPORTS[self.name].default_unit(self.span(today))
 
     @property
     def needs_client(self) -> bool:
@@ -278,7 +264,7 @@ def scope_of(value: str) -> Scope:
     return Scope("me") if kind == "me" else Scope("all")
 
 
-class ReportParamsDialog(CrmModal[ReportChoice | None]):
+class ReportParamsDialog(FilterDialog[ReportChoice]):
     """The report's parameters: the period (typed: 2026-Q3, 2026-11, 2026, two days),
     whose data (me, everything, a user, a department: what the actor may pick), the unit
     for the reports over time, the currency, and the client of the client report."""
@@ -287,16 +273,6 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
         Binding("ctrl+s", "apply", N_("Run"), priority=True, id="reports.params.apply"),
         Binding("escape", "cancel", N_("Cancel"), id="reports.params.cancel"),
     ]
-    DEFAULT_CSS = """
-    ReportParamsDialog .rp-row { height: auto; }
-    ReportParamsDialog .rp-label { width: 12; color: $text-muted; }
-    ReportParamsDialog .rp-row Input { width: 1fr; background: $boost; }
-    ReportParamsDialog .rp-row Select { width: 1fr; }
-    ReportParamsDialog .rp-hint { color: $text-muted; height: auto; padding: 0 0 0 12; }
-    ReportParamsDialog .rp-error { color: $error; height: auto; padding: 0 0 0 12; }
-    ReportParamsDialog .rp-error.-empty { display: none; }
-    ReportParamsDialog .dialog-buttons { padding: 1 0 0 0; }
-    """
 
     def __init__(
         self,
@@ -309,15 +285,7 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
         self.choice = choice
         self.today = today
         self.scopes = scopes
-        self.currencies = list(currencies)
-        if choice.currency and choice.currency not in self.currencies:
-            self.currencies.append(choice.currency)
-
-    def _row(self, label: str, widget: Any) -> Horizontal:
-        return Horizontal(Label(label, classes="rp-label"), widget, classes="rp-row")
-
-    def _error(self, name: str) -> Static:
-        return Static("", id=f"rp-{name}-error", classes="rp-error -empty", markup=False)
+        self.currencies = with_current(currencies, choice.currency)
 
     def compose(self) -> ComposeResult:
         c = self.choice
@@ -325,31 +293,22 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
         with Vertical(classes="dialog"):
             yield Label(title, classes="dialog-title", markup=False)
             if c.needs_client:
-                yield self._row(
+                yield self.row(
                     _("Client"),
                     ClientPicker(c.client_id, c.client, id="rp-client"),
                 )
-                yield self._error("client")
-            yield self._row(
+                yield self.error_line("rp-client-error")
+            yield from self.period_rows(
                 _("Period"),
-                Input(
-                    period_text(*c.span(self.today)),
-                    placeholder="2026-Q3",
-                    compact=True,
-                    id="rp-period",
-                ),
+                c.span(self.today),
+                hint=_("2026-Q3, 2026-11, 2026 or 2026-01-01..2026-03-31"),
+                widget_id="rp-period",
             )
-            yield Static(
-                _("2026-Q3, 2026-11, 2026 or 2026-01-01..2026-03-31"),
-                classes="rp-hint",
-                markup=False,
-            )
-            yield self._error("period")
             options = scope_options(
                 self.scopes, me=_("my clients"), everyone=_("everything I may see")
             )
             value = scope_value(c.scope)
-            yield self._row(
+            yield self.row(
                 _("Whose"),
                 Select(
                     options,
@@ -360,7 +319,7 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
                 ),
             )
             if c.takes_unit:
-                yield self._row(
+                yield self.row(
                     _("Unit"),
                     Select(
                         [(_(UNIT_NAMES[u]), u) for u in UNITS],
@@ -370,19 +329,8 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
                         id="rp-unit",
                     ),
                 )
-            yield self._row(
-                _("Currency"),
-                Select(
-                    [(code, code) for code in self.currencies],
-                    value=c.currency if c.currency in self.currencies else Select.NULL,
-                    prompt=_("the most common one"),
-                    compact=True,
-                    id="rp-currency",
-                ),
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Run"), variant="primary", compact=True, id="apply")
-                yield Button(_("Cancel"), compact=True, id="cancel")
+            yield self.currency_row(self.currencies, c.currency, widget_id="rp-currency")
+            yield self.buttons(_("Run"))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -392,24 +340,12 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
             self.query_one("#rp-period", Input).focus()
 
     def on_client_picker_chosen(self, event: ClientPicker.Chosen) -> None:
-        self._show("client", None)
+        self.show_error("rp-client-error", None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "rp-period":
             self.action_apply()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "apply":
-            self.action_apply()
-        else:
-            self.dismiss(None)
-
-    def _show(self, name: str, message: str | None) -> None:
-        line = self.query_one(f"#rp-{name}-error", Static)
-        line.update(message or "")
-        line.set_class(not message, "-empty")
 
     def action_apply(self) -> None:
         c = self.choice
@@ -418,17 +354,12 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
             picker = self.query_one("#rp-client", ClientPicker)
             client_id, client = picker.client_id, picker.client_name
             if client_id is None:
-                self._show("client", _("Choose the client the report is about."))
+                self.show_error("rp-client-error", _("Choose the client the report is about."))
                 picker.focus()
                 return
-        text = self.query_one("#rp-period", Input).value.strip()
-        try:
-            period = parse_period(text)
-        except Invalid as refused:
-            self._show("period", refused.errors["period"])
-            self.query_one("#rp-period", Input).focus()
+        read, period = self.read_period("rp-period")
+        if not read:
             return
-        self._show("period", None)
         preset, span = c.preset, c.period
         if period != c.span(self.today):
             preset, span = CUSTOM, period
@@ -438,7 +369,7 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
             # left as it was shown (the report's own pick): keep following the period
             if c.unit is not None or picked != c.unit_on(self.today):
                 unit = picked
-        currency = self.query_one("#rp-currency", Select).selection
+        currency = self.selected("rp-currency")
         self.dismiss(
             replace(
                 c,
@@ -451,9 +382,6 @@ class ReportParamsDialog(CrmModal[ReportChoice | None]):
                 client=client,
             )
         )
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # -- the export dialog ---------------------------------------------------------------------------

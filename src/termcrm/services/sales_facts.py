@@ -8,6 +8,7 @@ them twice. Reading them follows the access rule of their client.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,8 +22,9 @@ from termcrm.services.access import visible_clients
 from termcrm.services.actor import ADMIN, DIRECTOR, Actor
 from termcrm.services.clients import require_visible_client
 from termcrm.services.deals import parse_amount
-from termcrm.services.errors import Forbidden, Invalid
+from termcrm.services.errors import CrmError, Forbidden, Invalid
 from termcrm.services.text import clean
+from termcrm.store.bulk import IdAllocator, bulk_insert
 from termcrm.store.tables import Client, Payment, Product, Shipment, User, table
 from termcrm.store.types import utcnow
 
@@ -77,115 +79,241 @@ def _signed(
     return number
 
 
-def _external(value: str | None) -> str | None:
+def _external(errors: dict[str, str], value: str | None) -> str | None:
     text = clean(value or "")
     if len(text) > 100:
-        raise Invalid({"external_id": _("an external id is at most 100 characters")})
+        errors["external_id"] = _("an external id is at most 100 characters")
     return text or None
 
 
-def _upsert(s: Session, t: sa.Table, values: dict[str, Any], external_id: str | None) -> Saved:
-    now = utcnow()
-    if external_id is not None:
-        row = s.execute(sa.select(t).where(t.c.external_id == external_id)).first()
-        if row is not None:
-            if all(getattr(row, k) == v for k, v in values.items()):
-                return Saved("skip", int(row.id))
-            s.execute(sa.update(t).where(t.c.id == row.id).values(**values, updated_at=now))
-            return Saved("update", int(row.id))
-    new_id = s.execute(
-        sa.insert(t)
-        .values(**values, external_id=external_id, created_at=now, updated_at=now)
-        .returning(t.c.id)
-    ).scalar_one()
-    return Saved("create", int(new_id))
+@dataclass(frozen=True, slots=True)
+class ShipmentIn:
+    """One shipment to load: the product group defaults to the product's category, the
+    manager to the client's owner."""
+
+    shipped_on: date
+    client_id: int
+    amount: Any
+    currency: str = "RUB"
+    product_id: int | None = None
+    product_group: str = ""
+    quantity: Any = 0
+    document: str = ""
+    manager_id: int | None = None
+    external_id: str | None = None
 
 
-def save_shipment(
-    s: Session,
-    actor: Actor,
-    *,
-    shipped_on: date,
-    client_id: int,
-    amount: Any,
-    currency: str = "RUB",
-    product_id: int | None = None,
-    product_group: str = "",
-    quantity: Any = 0,
-    document: str = "",
-    manager_id: int | None = None,
-    external_id: str | None = None,
-) -> Saved:
-    """A shipment; the product group defaults to the product's category, the manager to
-    the client's owner."""
-    require_load(actor)
-    client = require_visible_client(s, actor, client_id)
-    errors: dict[str, str] = {}
-    code = _currency(errors, currency)
-    money = _signed(errors, "amount", amount)
-    qty = _signed(errors, "quantity", quantity or 0, places=Decimal("0.001"))
-    group = clean(product_group)[:100]
-    if product_id is not None:
-        product = s.execute(
-            sa.select(product_t.c.category).where(
-                product_t.c.id == product_id, product_t.c.deleted_at.is_(None)
+@dataclass(frozen=True, slots=True)
+class PaymentIn:
+    paid_on: date
+    client_id: int
+    amount: Any
+    currency: str = "RUB"
+    document: str = ""
+    external_id: str | None = None
+
+
+# what loading one fact of a batch came to: saved, or refused with the reason
+Loaded = Saved | CrmError
+# a fact ready to write (its columns and its external id), or its refusal
+_Ready = tuple[dict[str, Any], str | None] | CrmError
+
+
+def _owners(s: Session, actor: Actor, client_ids: set[int]) -> dict[int, int | CrmError]:
+    """The owner of each client the actor may load facts for, else the refusal with its
+    reason (no such client, in the trash, not theirs): one statement for the batch."""
+    found: dict[int, int | CrmError] = {}
+    if client_ids:
+        rows = s.execute(
+            sa.select(client_t.c.id, client_t.c.owner_id).where(
+                client_t.c.id.in_(client_ids),
+                client_t.c.deleted_at.is_(None),
+                visible_clients(actor),
             )
-        ).first()
-        if product is None:
-            errors["product"] = _("product {id} does not exist").format(id=product_id)
-        elif not group:
-            group = product.category
-    manager = manager_id if manager_id is not None else int(client.owner_id)
-    if manager_id is not None and (
-        s.execute(sa.select(user_t.c.id).where(user_t.c.id == manager_id)).first() is None
-    ):
-        errors["manager"] = _("user {id} does not exist").format(id=manager_id)
-    if errors:
-        raise Invalid(errors)
-    values = {
-        "shipped_on": shipped_on,
-        "client_id": client_id,
-        "product_id": product_id,
-        "product_group": group,
-        "quantity": qty,
-        "amount": money,
-        "currency": code,
-        "document": clean(document)[:64],
-        "manager_id": manager,
-    }
-    return _upsert(s, shipment_t, values, _external(external_id))
+        )
+        found = {int(r.id): int(r.owner_id) for r in rows}
+    for missing in client_ids - found.keys():  # the reason, one client at a time (rare)
+        try:
+            found[missing] = int(require_visible_client(s, actor, missing).owner_id)
+        except CrmError as exc:
+            found[missing] = exc
+    return found
 
 
-def save_payment(
-    s: Session,
-    actor: Actor,
-    *,
-    paid_on: date,
-    client_id: int,
-    amount: Any,
-    currency: str = "RUB",
-    document: str = "",
-    external_id: str | None = None,
-) -> Saved:
+def save_shipments(s: Session, actor: Actor, items: Sequence[ShipmentIn]) -> list[Loaded]:
+    """Load shipments (an import's batch): what each came to, in order. The lookups
+    take a statement each for the whole batch, the writes one bulk insert (ids drawn
+    first, ``store.bulk``) and one update; an item that is refused leaves the others as they are."""
     require_load(actor)
-    require_visible_client(s, actor, client_id)
-    errors: dict[str, str] = {}
-    code = _currency(errors, currency)
-    try:
-        money = parse_amount(amount)
-    except Invalid as exc:
-        errors.update(exc.errors)
-        money = Decimal("0")
-    if errors:
-        raise Invalid(errors)
-    values = {
-        "paid_on": paid_on,
-        "client_id": client_id,
-        "amount": money,
-        "currency": code,
-        "document": clean(document)[:64],
-    }
-    return _upsert(s, payment_t, values, _external(external_id))
+    owners = _owners(s, actor, {i.client_id for i in items})
+    product_ids = {i.product_id for i in items if i.product_id is not None}
+    categories: dict[int, str] = {}
+    if product_ids:
+        categories = {
+            int(r.id): r.category
+            for r in s.execute(
+                sa.select(product_t.c.id, product_t.c.category).where(
+                    product_t.c.id.in_(product_ids), product_t.c.deleted_at.is_(None)
+                )
+            )
+        }
+    manager_ids = {i.manager_id for i in items if i.manager_id is not None}
+    users: set[int] = set()
+    if manager_ids:
+        users = {
+            int(r[0]) for r in s.execute(sa.select(user_t.c.id).where(user_t.c.id.in_(manager_ids)))
+        }
+    ready: list[_Ready] = []
+    for item in items:
+        owner = owners[item.client_id]
+        if isinstance(owner, CrmError):
+            ready.append(owner)
+            continue
+        errors: dict[str, str] = {}
+        code = _currency(errors, item.currency)
+        money = _signed(errors, "amount", item.amount)
+        qty = _signed(errors, "quantity", item.quantity or 0, places=Decimal("0.001"))
+        group = clean(item.product_group)[:100]
+        if item.product_id is not None:
+            if item.product_id not in categories:
+                errors["product"] = _("product {id} does not exist").format(id=item.product_id)
+            elif not group:
+                group = categories[item.product_id]
+        if item.manager_id is not None and item.manager_id not in users:
+            errors["manager"] = _("user {id} does not exist").format(id=item.manager_id)
+        external = _external(errors, item.external_id)
+        if errors:
+            ready.append(Invalid(errors))
+            continue
+        values = {
+            "shipped_on": item.shipped_on,
+            "client_id": item.client_id,
+            "product_id": item.product_id,
+            "product_group": group,
+            "quantity": qty,
+            "amount": money,
+            "currency": code,
+            "document": clean(item.document)[:64],
+            "manager_id": item.manager_id if item.manager_id is not None else owner,
+        }
+        ready.append((values, external))
+    return _upsert_many(s, shipment_t, ready)
+
+
+def save_payments(s: Session, actor: Actor, items: Sequence[PaymentIn]) -> list[Loaded]:
+    """Load payments (an import's batch), as :func:`save_shipments` loads shipments."""
+    require_load(actor)
+    owners = _owners(s, actor, {i.client_id for i in items})
+    ready: list[_Ready] = []
+    for item in items:
+        owner = owners[item.client_id]
+        if isinstance(owner, CrmError):
+            ready.append(owner)
+            continue
+        errors: dict[str, str] = {}
+        code = _currency(errors, item.currency)
+        try:
+            money = parse_amount(item.amount)
+        except Invalid as exc:
+            errors.update(exc.errors)
+            money = Decimal("0")
+        external = _external(errors, item.external_id)
+        if errors:
+            ready.append(Invalid(errors))
+            continue
+        values = {
+            "paid_on": item.paid_on,
+            "client_id": item.client_id,
+            "amount": money,
+            "currency": code,
+            "document": clean(item.document)[:64],
+        }
+        ready.append((values, external))
+    return _upsert_many(s, payment_t, ready)
+
+
+def _upsert_many(s: Session, t: sa.Table, ready: list[_Ready]) -> list[Loaded]:
+    """Write a batch by external id: a fact whose external id is there (or earlier in
+    the batch) is updated, or left alone when nothing changed; the others are added.
+    The end is as if the items were saved one after another."""
+    externals = {r[1] for r in ready if not isinstance(r, CrmError) and r[1] is not None}
+    stored: dict[str, Any] = {}
+    if externals:
+        stored = {
+            r.external_id: r for r in s.execute(sa.select(t).where(t.c.external_id.in_(externals)))
+        }
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: dict[int, dict[str, Any]] = {}  # by the stored fact's id
+    # the latest values of each external id in this batch and where they go
+    latest: dict[str, tuple[dict[str, Any], str, int]] = {}
+    plan: list[tuple[Outcome, str, int] | CrmError] = []  # (action, "insert"|"row", index|id)
+    for item in ready:
+        if isinstance(item, CrmError):
+            plan.append(item)
+            continue
+        values, external = item
+        if external is not None and external in latest:
+            before, target, key = latest[external]
+        elif external is not None and external in stored:
+            row = stored[external]
+            before, target, key = {k: getattr(row, k) for k in values}, "row", int(row.id)
+        else:
+            inserts.append(
+                {**values, "external_id": external, "created_at": now, "updated_at": now}
+            )
+            target, key = "insert", len(inserts) - 1
+            if external is not None:
+                latest[external] = (values, target, key)
+            plan.append(("create", target, key))
+            continue
+        if all(before[k] == v for k, v in values.items()):
+            plan.append(("skip", target, key))
+            continue
+        if target == "insert":
+            inserts[key].update(values)
+        else:
+            updates[key] = {**values, "updated_at": now}
+        latest[external] = (values, target, key)
+        plan.append(("update", target, key))
+    ids = IdAllocator(s).take(t, len(inserts))
+    if inserts:
+        bulk_insert(s, t, [{**row, "id": new_id} for row, new_id in zip(inserts, ids, strict=True)])
+    if updates:
+        columns = list(next(iter(updates.values())))
+        s.execute(
+            sa.update(t)
+            .where(t.c.id == sa.bindparam("fact_id"))
+            .values({c: sa.bindparam(f"new_{c}") for c in columns}),
+            [
+                {"fact_id": fid, **{f"new_{c}": v for c, v in new.items()}}
+                for fid, new in updates.items()
+            ],
+        )
+    out: list[Loaded] = []
+    for step in plan:
+        if isinstance(step, CrmError):
+            out.append(step)
+        else:
+            action, target, key = step
+            out.append(Saved(action, ids[key] if target == "insert" else key))
+    return out
+
+
+def _one(result: Loaded) -> Saved:
+    if isinstance(result, CrmError):
+        raise result
+    return result
+
+
+def save_shipment(s: Session, actor: Actor, **fields: Any) -> Saved:
+    """One shipment (see :class:`ShipmentIn`); the refusal raised with its reason."""
+    return _one(save_shipments(s, actor, [ShipmentIn(**fields)])[0])
+
+
+def save_payment(s: Session, actor: Actor, **fields: Any) -> Saved:
+    """One payment (see :class:`PaymentIn`); the refusal raised with its reason."""
+    return _one(save_payments(s, actor, [PaymentIn(**fields)])[0])
 
 
 @dataclass(frozen=True, slots=True)
