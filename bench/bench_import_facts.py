@@ -14,8 +14,8 @@ migrated SQLite file holding those clients and products:
   No external id lookups (the table is empty), no row errors to report.
 
 Then the same file again with termcrm (every row unchanged: the upsert's other side).
-Target: at most 1.5x the raw pipeline, as for the clients import (issue 4).
-Not a test: it prints figures.
+Issue 7 sets no target for this import; the clients import's (issue 4) is 1.5x its raw
+pipeline, printed here for comparison. Not a test: it prints figures.
 """
 
 from __future__ import annotations
@@ -174,10 +174,9 @@ def main() -> None:
     print(f"rows: {args.rows:,} shipment lines of {args.clients:,} clients ({xlsx})")
     print(f"raw pipeline (calamine, dict lookups, executemany):   {raw:7.2f} s "
           f"({raw_rows / raw:,.0f} rows/s)")  # fmt: skip
-    verdict = "met" if ours / raw <= 1.5 else "MISSED"
     print(f"termcrm import shipments:                             {ours:7.2f} s "
-          f"({created / ours:,.0f} rows/s)  ratio {ours / raw:.2f}x (target <= 1.5x: "
-          f"{verdict})")  # fmt: skip
+          f"({created / ours:,.0f} rows/s)  ratio {ours / raw:.2f}x (the clients import's "
+          "target: 1.5x)")  # fmt: skip
     print(f"the same file again (all unchanged):                  {again:7.2f} s "
           f"({unchanged / again:,.0f} rows/s)")  # fmt: skip
 

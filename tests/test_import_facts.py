@@ -14,7 +14,7 @@ import pytest
 
 from termcrm.exchange.importer import ImportReport
 from termcrm.exchange.sales_records import parse_day, parse_month
-from termcrm.services import org, products, sales_facts, sales_plans
+from termcrm.services import clients, org, products, sales_facts, sales_plans
 from termcrm.services.errors import Forbidden
 from test_funnel import Team, make_team
 from test_import import run, write_csv
@@ -285,3 +285,40 @@ def test_undo_of_a_facts_import_is_refused_with_the_reason(db, team, tmp_path):
         imports.undo_import(s, team.admin, report.import_id)
     with db.read() as s:
         assert len(sales_facts.list_shipments(s, team.admin)) == 2  # nothing was taken back
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_a_chunk_is_saved_as_rows_one_after_another(db, team, tmp_path, batch_size):
+    """The facts of a chunk are looked up and written together: an external id twice in
+    the file is created, then updated; a name two clients share is refused with the
+    reason; a client named by tax id; with --batch-size, across batches as well."""
+    with db.write() as s:
+        for name in ("Twin", "Twin"):
+            clients.create_client(s, team.admin, {"name": name, "owner_id": team.rep.id})
+        taxed = clients.create_client(
+            s, team.admin, {"name": "Taxed", "tax_id": "7707083893", "owner_id": team.rep.id}
+        ).id
+    head = ["Дата", "Контрагент", "ИНН", "Сумма", "Внешний код"]
+    rows = [
+        head,
+        ["02.03.2026", "Client of rep", "", "100", "x-1"],
+        ["02.03.2026", "Twin", "", "100", "x-2"],
+        ["02.03.2026", "", "7707083893", "50", "x-3"],
+        ["02.03.2026", "Client of rep", "", "100", "x-1"],  # the same: unchanged
+        ["02.03.2026", "Client of rep", "", "120", "x-1"],  # changed: updated
+    ]
+    report = run(db, team.admin, write_csv(tmp_path / "dup.csv", rows), "shipments",
+                 batch_size=batch_size)  # fmt: skip
+    assert counts(report) == (2, 1, 1, 1)  # created, updated, unchanged, rejected
+    twin, same, changed = report.outcomes  # the rows that were not simply created
+    assert (twin.number, twin.action) == (3, "reject")
+    assert "2 clients are called 'Twin'" in twin.reason
+    assert [(o.number, o.action) for o in (same, changed)] == [(5, "unchanged"), (6, "update")]
+    assert same.record_id == changed.record_id
+    with db.read() as s:
+        facts = {r.external_id: (r.client_id, r.amount) for r in
+                 sales_facts.list_shipments(s, team.admin)}  # fmt: skip
+    assert facts == {
+        "x-1": (team.client["rep"], Decimal("120.00")),
+        "x-3": (taxed, Decimal("50.00")),
+    }

@@ -297,6 +297,33 @@ class Handler:
             return self._clients[key]
         return None
 
+    def prefetch_clients(self, chunk: list[Any]) -> None:
+        """Look up, in one statement per kind, the clients a chunk's rows name by tax id
+        or by name and :meth:`client_ref` has not met yet: those found (by name: exactly
+        one) are remembered; the rest go the one-row way, which gives the reason."""
+        taxes: set[str] = set()
+        names: set[str] = set()
+        for row in chunk:
+            cells = self.cells(row)
+            if cells.get("client_id"):
+                continue
+            if cells.get("client_tax_id"):
+                tax = clean(V.text(self.one(cells, "client_tax_id")))
+                if ("tax", tax) not in self._clients:
+                    taxes.add(tax)
+            elif cells.get("client"):
+                name = clean(V.text(self.one(cells, "client")))
+                if ("name", fold(name)) not in self._clients:
+                    names.add(name)
+        if not taxes and not names:
+            return
+        by_tax, by_name = matching.client_ids_of(self.s, self.actor, tax_ids=taxes, names=names)
+        for tax, ids in by_tax.items():
+            self._clients[("tax", tax)] = ids[0]
+        for key, ids in by_name.items():
+            if len(ids) == 1:
+                self._clients[("name", key)] = ids[0]
+
     def process(self, chunk: list[Any]) -> list[Any]:
         out = []
         for row in chunk:

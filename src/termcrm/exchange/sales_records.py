@@ -135,6 +135,7 @@ class _FactHandler(Handler):
         by one, so that only the row at fault is rejected."""
         out: dict[int, Any] = {}
         read: list[tuple[Any, Any]] = []
+        self.prefetch_clients(chunk)
         for row in chunk:
             problems = self.problems(row)
             if problems:

@@ -59,6 +59,32 @@ def client_ids(
     )
 
 
+def client_ids_of(
+    s: Session, actor: Actor, *, tax_ids: Iterable[str] = (), names: Iterable[str] = ()
+) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """:func:`client_ids` for many references at once (an import's chunk): the live
+    clients the actor may see by tax id, and by name key (``fold(name)``), oldest first."""
+    by_tax: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    taxes = sorted(set(tax_ids))
+    keys = sorted({fold(n) for n in names})
+    if taxes:
+        for tax, client_id in s.execute(
+            sa.select(client_t.c.tax_id, client_t.c.id)
+            .where(client_t.c.tax_id.in_(taxes), _LIVE, visible_clients(actor))
+            .order_by(client_t.c.id)
+        ):
+            by_tax.setdefault(tax, []).append(int(client_id))
+    if keys:
+        for key, client_id in s.execute(
+            sa.select(client_t.c.name_key, client_t.c.id)
+            .where(client_t.c.name_key.in_(keys), _LIVE, visible_clients(actor))
+            .order_by(client_t.c.id)
+        ):
+            by_name.setdefault(key, []).append(int(client_id))
+    return by_tax, by_name
+
+
 def clients_by_keys(
     s: Session, *, tax_ids: Iterable[str], emails: Iterable[str], phones: Iterable[str]
 ) -> Iterator[tuple[str, str, int]]:
