@@ -67,6 +67,7 @@ from sqlalchemy.engine import make_url
 
 import bench_funnel
 from bench_store import remove_db, say
+from termcrm import i18n
 from termcrm.store import bulk
 from termcrm.store.engine import Database, normalise_url
 from termcrm.store.tables import (
@@ -337,8 +338,11 @@ class Raw:
         sql = _MONTH.sub(lambda m: shape.format(m[1]), sql)
         if self.pg:
             sql = bench_funnel.for_pg(sql)
+            # the local days of the report's zone, as termcrm counts "done late"
+            zone = i18n.zone().key
             sql = sql.replace("date(t.completed_at) <= date(t.due_at)",
-                              "t.completed_at::date <= t.due_at::date")  # fmt: skip
+                              f"(t.completed_at AT TIME ZONE '{zone}')::date <= "
+                              f"(t.due_at AT TIME ZONE '{zone}')::date")  # fmt: skip
             sql = sql.replace("strftime('%m%d', ct.birthday)", "to_char(ct.birthday, 'MMDD')")
             sql = sql.replace(" IS 1", " IS TRUE")
         return sql

@@ -709,3 +709,18 @@ def test_team_plan_per_rep_and_per_department(db, team):
     assert [x.name for x in rep_only] == ["Rep"]
     # a manager's department rows stop at their own department
     assert [(d.name, d.planned) for d in mgr_depts] == [("North", 4), ("North / Retail", 1)]
+
+
+def test_done_late_is_by_the_local_day_on_a_day_of_23_hours(db, team):
+    """29 March 2026 in Berlin has 23 hours (clocks go forward): its end is 22:00 UTC,
+    not the 23:00 a day of 24 hours from its midnight (23:00 UTC the day before) would
+    give. A task due that evening and done 10 minutes after local midnight is late."""
+    day = date(2026, 3, 29)
+    due = datetime(2026, 3, 29, 21, 30, tzinfo=UTC)  # 23:30 in Berlin (CEST)
+    with db.write() as s:
+        on_time = tasks.add_task(s, team.rep, title="on time", due_at=due)
+        late = tasks.add_task(s, team.rep, title="late", due_at=due)
+        _complete_at(s, on_time.id, datetime(2026, 3, 29, 21, 50, tzinfo=UTC))  # 23:50
+        _complete_at(s, late.id, datetime(2026, 3, 29, 22, 10, tzinfo=UTC))  # 00:10 on the 30th
+        (row,) = planner.team_plan(s, team.rep, day, day, BERLIN, now=_at(date(2026, 4, 2), 9))
+    assert (row.planned, row.done, row.done_late) == (2, 2, 1)

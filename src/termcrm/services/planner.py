@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -32,8 +31,9 @@ from termcrm.services.dto import TaskOut
 from termcrm.services.errors import Forbidden, Invalid
 from termcrm.services.significant_dates import Occasion
 from termcrm.services.tasks import _out, _query, task_t
+from termcrm.store.dates import local_day_end
 from termcrm.store.tables import User, table
-from termcrm.store.types import UTCDateTime, utcnow
+from termcrm.store.types import utcnow
 
 user_t = table(User)
 OVERDUE_LIMIT = 200  # overdue tasks listed in an agenda (the count says how many in all)
@@ -444,20 +444,6 @@ def _day_ends(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
             return ends
 
 
-def day_end_of(column: sa.ColumnElement[Any], ends: Sequence[datetime]) -> sa.ColumnElement[Any]:
-    """The first of the day boundaries ``ends`` (ascending) after ``column``'s moment (the
-    last one for a moment beyond them): a CASE nested as a balanced tree, so that a row
-    takes about log2(days) comparisons, not one per day of a year-long period."""
-
-    def within(lo: int, hi: int) -> sa.ColumnElement[Any]:
-        if lo == hi:
-            return sa.literal(ends[lo], UTCDateTime())
-        mid = (lo + hi) // 2
-        return sa.case((column < ends[mid], within(lo, mid)), else_=within(mid + 1, hi))
-
-    return within(0, len(ends) - 1)
-
-
 def team_plan(
     s: Session,
     actor: Actor,
@@ -484,9 +470,8 @@ def team_plan(
     t = task_t.c
     from termcrm.services.tasks import access_conditions, client_t
 
-    # the end of the local day each task was due on (exact across DST, the same SQL on
-    # every backend)
-    day_end = day_end_of(t.due_at, _day_ends(start, end, tz))
+    # the end of the local day each task was due on (exact across DST)
+    day_end = local_day_end(t.due_at, tz, _day_ends(start, end, tz))
     status = t.status
     counts = (
         sa.select(

@@ -1,18 +1,25 @@
-"""Dates that come back every year: the month and day of a date column as one number.
+"""Dates in each dialect's own functions.
 
-``month_day(column)`` is ``month * 100 + day`` (17 May -> 517) in each dialect's own
-functions. The agenda looks birthdays up by it, and migration 0005 indexes the same
-expression on ``contact.birthday``: a query uses that index only when it spells the
-expression exactly so, which is why it lives here, in one place.
+``month_day(column)`` is ``month * 100 + day`` (17 May -> 517): the agenda looks
+birthdays up by it, and migration 0005 indexes the same expression on
+``contact.birthday``: a query uses that index only when it spells the expression
+exactly so, which is why it lives here, in one place.
+
+``local_day_end(column, zone, ends)`` is the end of the local day a moment falls on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from termcrm.store.types import UTCDateTime
 
 
 class month_day(FunctionElement[int]):
@@ -53,6 +60,53 @@ def _sqlite_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
 def _postgresql_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+class _day_end_in(FunctionElement[datetime]):
+    """(moment, zone name, the same as a CASE over day boundaries): see local_day_end."""
+
+    type = UTCDateTime()
+    name = "local_day_end"
+    inherit_cache = True
+
+
+@compiles(_day_end_in, "postgresql")
+def _postgresql_day_end(element: _day_end_in, compiler: Any, **kw: Any) -> str:
+    column, zone, _tree = element.clauses  # the tree is SQLite's: not rendered here
+    moment, name = compiler.process(column, **kw), compiler.process(zone, **kw)
+    local_day = f"date_trunc('day', {moment} AT TIME ZONE {name})"
+    return f"(({local_day} + INTERVAL '1 day') AT TIME ZONE {name})"
+
+
+@compiles(_day_end_in)
+def _other_day_end(element: _day_end_in, compiler: Any, **kw: Any) -> str:
+    _column, _zone, tree = element.clauses
+    return str(compiler.process(tree, **kw))
+
+
+def local_day_end(
+    column: sa.ColumnElement[Any], zone: ZoneInfo, ends: Sequence[datetime]
+) -> sa.ColumnElement[Any]:
+    """The end of the local day (in ``zone``) that ``column``'s moment falls on, in UTC:
+    "done on time" is "completed before the end of the day it was due".
+
+    PostgreSQL does it with its own time zone arithmetic (exact across DST). SQLite has
+    no time zones: there it is the first of ``ends`` (the UTC ends of the local days the
+    moments may fall on, ascending; the last one for a moment beyond them) after the
+    moment, as a CASE nested into a balanced tree, so that a row takes about log2(days)
+    comparisons, not one per day of a year-long period. So is it for a zone without a
+    name (read from a file), on either."""
+
+    def within(lo: int, hi: int) -> sa.ColumnElement[Any]:
+        if lo == hi:
+            return sa.literal(ends[lo], UTCDateTime())
+        mid = (lo + hi) // 2
+        return sa.case((column < ends[mid], within(lo, mid)), else_=within(mid + 1, hi))
+
+    tree = within(0, len(ends) - 1)
+    if not zone.key:
+        return tree
+    return _day_end_in(column, sa.literal(zone.key, sa.String()), tree)
 
 
 BIRTHDAY_INDEX = "ix_contact_birthday_day"
