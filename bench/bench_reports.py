@@ -400,14 +400,17 @@ def raw_sales_dynamics(raw: Raw, k: dict[str, Any]) -> int:
     )
 
 
-def _ranked(key: str, name_join: str, names: str) -> str:
+def _ranked(key: str, name_join: str, names: str, xyz: tuple[int, int]) -> str:
+    """The ranking; the XYZ sums over the months ``xyz`` (the period's whole months up
+    to today, as abc.xyz_months says)."""
+    x = f"CASE WHEN m BETWEEN {xyz[0]} AND {xyz[1]} THEN CAST(x AS FLOAT) END"
     return (
         f"SELECT r.*, {names} FROM (SELECT per.*, "
         "row_number() OVER (ORDER BY turnover DESC, k) AS rank, "
         "sum(turnover) OVER (ORDER BY turnover DESC, k ROWS UNBOUNDED PRECEDING) AS cum, "
         "sum(turnover) OVER () AS total FROM ("
-        " SELECT k, sum(x) AS turnover, sum(CAST(x AS FLOAT)) AS s1, "
-        " sum(CAST(x AS FLOAT) * CAST(x AS FLOAT)) AS s2, sum(n) AS n, max(big) AS big FROM ("
+        f" SELECT k, sum(x) AS turnover, sum({x}) AS s1, "
+        f" sum({x} * {x}) AS s2, sum(n) AS n, max(big) AS big FROM ("
         f"  SELECT {key} AS k, {{M:s.shipped_on}} AS m, sum(s.amount) AS x, count(*) AS n, "
         f"  max(s.amount) AS big FROM {SHIP} WHERE {{where}} AND s.currency = ? "
         "  GROUP BY 1, 2) AS monthly GROUP BY k) AS per) AS r "
@@ -420,14 +423,20 @@ def raw_abc(raw: Raw, k: dict[str, Any]) -> int:
     where = f"s.shipped_on >= ? AND s.shipped_on <= ? AND c.deleted_at IS NULL{acc}"
     params = (raw.day(k["p0"]), raw.day(k["p1"]), *ap)
     cur = _currency(raw, SHIP, where, params)
+    p0, p1, today = k["p0"], k["p1"], k["today"]
+    last = p1.year * 12 + p1.month - 1
+    if p1 >= today:
+        last = min(last, today.year * 12 + today.month - 2)
+    xyz = (p0.year * 12 + p0.month - 1, last)
     by_client = _ranked(
         "s.client_id",
         "JOIN client cl ON cl.id = r.k LEFT JOIN user_account u ON u.id = cl.owner_id",
         "cl.name, coalesce(nullif(u.full_name, ''), u.login)",
+        xyz,
     )
     by_product = _ranked(
         "coalesce(s.product_id, -1)", "LEFT JOIN product p ON p.id = r.k",
-        "p.name, p.sku, p.category",
+        "p.name, p.sku, p.category", xyz,
     )  # fmt: skip
     n = raw.rows(by_client.replace("{where}", where), (*params, cur))
     return n + raw.rows(by_product.replace("{where}", where), (*params, cur))

@@ -199,7 +199,7 @@ def _ranked(
     query = sa.select(ranked, *labels).select_from(named(ranked, rk)).order_by(ranked.c.rank)
     nk = len(keys)
     out = []
-    for r in s.execute(query):
+    for r in s.execute(query).all():  # fetched at once: a row at a time costs a call each
         turnover, s1, s2, n, big, rank, cum, total = r[nk : nk + 8]
         turnover = turnover or ZERO
         out.append(

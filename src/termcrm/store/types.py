@@ -73,10 +73,7 @@ class Money(sa.TypeDecorator[Decimal]):
     impl = sa.Numeric(18, 2)
     cache_ok = True
     places = 2
-
-    @property
-    def _step(self) -> Decimal:
-        return Decimal(1).scaleb(-self.places)
+    _step = Decimal("0.01")  # a unit of the last place (read for every value: a constant)
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -94,8 +91,8 @@ class Money(sa.TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-self.places).quantize(self._step)
+        if dialect.name == "sqlite":  # hundredths: scaleb gives the places exactly
+            return Decimal(int(value)).scaleb(-self.places)
         return Decimal(value).quantize(self._step)
 
 
@@ -106,6 +103,7 @@ class Quantity(Money):
     impl = sa.Numeric(18, 3)
     cache_ok = True
     places = 3
+    _step = Decimal("0.001")
 
 
 def json_type() -> sa.types.TypeEngine[Any]:
