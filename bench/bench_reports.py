@@ -683,16 +683,17 @@ def raw_client(raw: Raw, k: dict[str, Any]) -> int:
         "occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL GROUP BY 1, 2",
         (cid, *span),
     )
-    last, today = raw.day(max(k["p1"], k["today"])), raw.day(k["today"])
+    end, today = raw.day(k["p1"]), raw.day(k["today"])
     return n + raw.rows(
-        "SELECT currency, m, sum(shipped), sum(paid), "
+        "SELECT currency, m, sum(CASE WHEN day <= ? THEN shipped ELSE 0 END), "
+        " sum(CASE WHEN day <= ? THEN paid ELSE 0 END), "
         " sum(CASE WHEN day <= ? THEN shipped ELSE 0 END), "
         " sum(CASE WHEN day <= ? THEN paid ELSE 0 END), sum(ship), count(*) - sum(ship) FROM ("
         " SELECT currency, {M:shipped_on} AS m, shipped_on AS day, amount AS shipped, 0 AS paid,"
-        " 1 AS ship FROM shipment WHERE client_id = ? AND shipped_on <= ? UNION ALL"
+        " 1 AS ship FROM shipment WHERE client_id = ? UNION ALL"
         " SELECT currency, {M:paid_on}, paid_on, 0, amount, 0 FROM payment WHERE client_id = ?"
-        " AND paid_on <= ?) AS f GROUP BY currency, m",
-        (today, today, cid, last, cid, last),
+        ") AS f GROUP BY currency, m",
+        (end, end, today, today, cid, cid),
     )
 
 

@@ -322,3 +322,66 @@ def test_a_chunk_is_saved_as_rows_one_after_another(db, team, tmp_path, batch_si
         "x-1": (team.client["rep"], Decimal("120.00")),
         "x-3": (taxed, Decimal("50.00")),
     }
+
+
+def test_a_batch_the_database_refuses_goes_again_row_by_row(db, team, tmp_path, monkeypatch):
+    """A batch that breaks a rule no check knows of (here: ids that collide, as a
+    concurrent load could make them) is not lost: its rows are saved one by one, and
+    only a row that still breaks it is rejected."""
+    from termcrm.store import bulk
+
+    with db.write() as s:
+        taken = sales_facts.save_shipment(
+            s, team.admin, shipped_on=date(2026, 3, 1), client_id=team.client["rep"],
+            amount=1, external_id="taken",
+        ).id  # fmt: skip
+    real_take = bulk.IdAllocator.take
+    batches: list[int] = []
+
+    def colliding(self: bulk.IdAllocator, table: Any, n: int) -> list[int]:
+        ids = real_take(self, table, n)
+        batches.append(n)
+        return [taken, *ids[1:]] if n > 1 else ids  # a batch collides; one row does not
+
+    monkeypatch.setattr(bulk.IdAllocator, "take", colliding)
+    rows = [
+        SHIP_HEAD,
+        ["02.03.2026", "Client of rep", "", "", "1", "100", "RUB", "", "", "r-1"],
+        ["02.03.2026", "Client of rep", "", "", "1", "200", "RUB", "", "", "r-2"],
+    ]
+    report = run(db, team.admin, write_csv(tmp_path / "r.csv", rows), "shipments")
+    assert counts(report) == (2, 0, 0, 0)
+    assert batches == [2, 1, 1]  # the batch, then its rows one by one
+    with db.read() as s:
+        assert {r.external_id for r in sales_facts.list_shipments(s, team.admin)} == {
+            "taken", "r-1", "r-2",
+        }  # fmt: skip
+
+
+def test_the_bulk_insert_reports_a_broken_rule_as_sqlalchemy_does(db, team):
+    import sqlalchemy as sa
+
+    from termcrm.store import bulk
+    from termcrm.store.tables import Shipment, table
+
+    with db.write() as s:
+        first = sales_facts.save_shipment(
+            s, team.admin, shipped_on=date(2026, 3, 1), client_id=team.client["rep"], amount=1
+        )
+        row = {
+            "id": first.id, "shipped_on": date(2026, 3, 1), "client_id": team.client["rep"],
+            "product_group": "", "quantity": 0, "amount": 1, "currency": "RUB", "document": "",
+            "manager_id": team.rep.id, "created_at": first_created(s, first.id),
+            "updated_at": first_created(s, first.id),
+        }  # fmt: skip
+        with pytest.raises(sa.exc.IntegrityError), s.begin_nested():
+            bulk.bulk_insert(s, table(Shipment), [row])
+
+
+def first_created(s: Any, fact_id: int) -> Any:
+    import sqlalchemy as sa
+
+    from termcrm.store.tables import Shipment, table
+
+    t = table(Shipment)
+    return s.execute(sa.select(t.c.created_at).where(t.c.id == fact_id)).scalar_one()

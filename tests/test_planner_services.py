@@ -724,3 +724,10 @@ def test_done_late_is_by_the_local_day_on_a_day_of_23_hours(db, team):
         _complete_at(s, late.id, datetime(2026, 3, 29, 22, 10, tzinfo=UTC))  # 00:10 on the 30th
         (row,) = planner.team_plan(s, team.rep, day, day, BERLIN, now=_at(date(2026, 4, 2), 9))
     assert (row.planned, row.done, row.done_late) == (2, 2, 1)
+
+
+def test_done_late_without_the_servers_time_zones(db, team, monkeypatch):
+    """A zone the database does not know (PostgreSQL's time zone data older than
+    Python's) is counted with the day boundaries instead, to the same figures."""
+    monkeypatch.setattr(planner, "server_has_zone", lambda s, zone: False)
+    test_done_late_is_by_the_local_day_on_a_day_of_23_hours(db, team)

@@ -178,3 +178,20 @@ def test_today_inside_the_period_and_a_chosen_currency(db, team):
     assert usd.currency == "USD"
     assert [r[1] for r in usd.table("sales").rows] == [D(0), D(50), D(0)]
     assert any("there are also facts in RUB" in n for n in usd.notes)
+
+
+def test_the_last_month_stops_at_the_periods_end(db, team):
+    """A period that ends mid-month: a payment after its end is not the month's, though
+    today's receivable has it."""
+    t, big = team
+    period = (date(2026, 1, 1), date(2026, 2, 10))
+    with db.read() as s:
+        r = client_report(
+            s, t.director, Params(period, today=date(2026, 5, 1), options=(("client_id", big),))
+        )
+    # before: 400 owed; January ships 500; the 700 paid on 15 February is after the end
+    assert r.table("sales").rows == (
+        (date(2026, 1, 1), D("500.00"), D("0.00"), D("900.00")),
+        (date(2026, 2, 1), D("0.00"), D("0.00"), D("900.00")),
+    )
+    assert any("Receivable at 5/1/2026: RUB\u00a0300.00" in n for n in r.notes)

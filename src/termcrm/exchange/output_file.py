@@ -25,7 +25,7 @@ PRIVATE = 0o600
 def parse_mode(text: str) -> int:
     """'640', '0640' or '0o640' as permission bits; ValueError with the reason if not."""
     cleaned = text.strip().lower().removeprefix("0o")
-    if not cleaned or len(cleaned) > 4 or any(ch not in "01234567" for ch in cleaned):
+    if not cleaned or any(ch not in "01234567" for ch in cleaned):
         raise ValueError(
             _("'{mode}' is not a file mode: give octal digits such as 640").format(mode=text)
         )

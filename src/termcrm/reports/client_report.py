@@ -230,7 +230,8 @@ def _money(value: Any) -> Decimal:
 
 
 class _Month(NamedTuple):
-    """One currency's facts in one month: shipped, paid, and the parts up to today."""
+    """One currency's facts in one month: shipped and paid up to the period's end, and
+    up to today."""
 
     shipped: Decimal
     paid: Decimal
@@ -246,13 +247,12 @@ class _Facts(NamedTuple):
 
 @cache
 def _facts_query() -> sa.Select[Any]:
-    """Per currency and month: shipped, paid, the parts of both up to ``:today``, and
-    the numbers of shipments and payments; of client ``:client_id`` up to ``:last``.
-    Built once: it is the same statement for every client."""
+    """Of client ``:client_id``, per currency and month: shipped and paid up to ``:end``
+    (the period's last day) and up to ``:today``, and the numbers of shipments and
+    payments (all of them). Built once: it is the same statement for every client."""
     money = shipment_t.c.amount.type
     nothing = sa.literal(ZERO, money)
     client_id = sa.bindparam("client_id", type_=sa.Integer)
-    last = sa.bindparam("last", type_=sa.Date)
     sh, pay = shipment_t.c, payment_t.c
     shipped = sa.select(
         sh.currency.label("currency"),
@@ -261,7 +261,7 @@ def _facts_query() -> sa.Select[Any]:
         sh.amount.label("shipped"),
         nothing.label("paid"),
         sa.literal(1).label("shipment"),
-    ).where(sh.client_id == client_id, sh.shipped_on <= last)
+    ).where(sh.client_id == client_id)
     paid = sa.select(
         pay.currency,
         facts.unit_index(pay.paid_on, "month"),
@@ -269,19 +269,19 @@ def _facts_query() -> sa.Select[Any]:
         nothing,
         pay.amount,
         sa.literal(0),
-    ).where(pay.client_id == client_id, pay.paid_on <= last)
+    ).where(pay.client_id == client_id)
     f = sa.union_all(shipped, paid).subquery("facts").c
+    by_end = f.day <= sa.bindparam("end", type_=sa.Date)
     by_today = f.day <= sa.bindparam("today", type_=sa.Date)
 
-    def total(column: sa.ColumnElement[Any], when: sa.ColumnElement[bool] | None = None) -> Any:
-        value = column if when is None else sa.case((when, column), else_=nothing)
-        return sa.type_coerce(sa.func.sum(value), money)
+    def total(column: sa.ColumnElement[Any], when: sa.ColumnElement[bool]) -> Any:
+        return sa.type_coerce(sa.func.sum(sa.case((when, column), else_=nothing)), money)
 
     return sa.select(
         f.currency,
         f.m,
-        total(f.shipped),
-        total(f.paid),
+        total(f.shipped, by_end),
+        total(f.paid, by_end),
         total(f.shipped, by_today),
         total(f.paid, by_today),
         sa.func.sum(f.shipment),
@@ -289,11 +289,11 @@ def _facts_query() -> sa.Select[Any]:
     ).group_by(f.currency, f.m)
 
 
-def _facts(s: Session, client_id: int, last: date, today: date) -> dict[str, _Facts]:
-    """The client's shipments and payments up to ``last``, per currency and month, in
-    one statement (the rows are months, never facts)."""
+def _facts(s: Session, client_id: int, end: date, today: date) -> dict[str, _Facts]:
+    """The client's shipments and payments per currency and month, in one statement
+    (its rows are months, never facts)."""
     query = _facts_query()
-    rows = s.execute(query, {"client_id": client_id, "last": last, "today": today})
+    rows = s.execute(query, {"client_id": client_id, "end": end, "today": today})
     out: dict[str, _Facts] = {}
     for code, m, shipped_sum, paid_sum, shipped_now, paid_now, n_ship, n_pay in rows:
         months, shipments, payments = out.get(code) or _Facts({}, 0, 0)
@@ -306,14 +306,19 @@ def _facts(s: Session, client_id: int, last: date, today: date) -> dict[str, _Fa
 
 def _currency(found: dict[str, _Facts], wanted: str | None) -> tuple[str | None, list[str]]:
     """The report's currency: the one asked for, else the one most of the client's
-    shipments (or, without shipments, payments) are in; and the others it has."""
+    shipments are in (without shipments, payments; a tie goes by the code); and the
+    others it has."""
     if wanted:
         code = wanted.strip().upper()
         return code, sorted(c for c in found if c != code)
-    ranked = sorted(found, key=lambda c: (-found[c].shipments, -found[c].payments, c))
-    if not ranked:
+    shipped = [c for c in found if found[c].shipments]
+    if shipped:
+        chosen = min(shipped, key=lambda c: (-found[c].shipments, c))
+    elif found:
+        chosen = min(found, key=lambda c: (-found[c].payments, c))
+    else:
         return None, []
-    return ranked[0], sorted(ranked[1:])
+    return chosen, sorted(c for c in found if c != chosen)
 
 
 def _sales(found: _Facts | None, period: tuple[date, date]) -> tuple[Table, Decimal, Decimal]:
@@ -374,7 +379,7 @@ def client_report(s: Session, actor: Actor, params: Params) -> Report:
         )
     ]
     notes: list[str] = []
-    found = _facts(s, client_id, max(params.period[1], today), today)
+    found = _facts(s, client_id, params.period[1], today)
     currency, others = _currency(found, params.currency)
     if currency is not None:
         sales, opening, now = _sales(found.get(currency), params.period)

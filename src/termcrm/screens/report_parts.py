@@ -76,7 +76,8 @@ class ReportChoice:
 
     @property
     def takes_unit(self) -> bool:
-        return self.name is not None and REPORTS[self.name].by
+        spec = REPORTS.get(self.name or "")
+        return spec is not None and spec.by
 
     def unit_on(self, today: date) -> str | None:
         """The unit the report runs by: the one chosen, else the report's own for the

@@ -31,7 +31,7 @@ from termcrm.services.dto import TaskOut
 from termcrm.services.errors import Forbidden, Invalid
 from termcrm.services.significant_dates import Occasion
 from termcrm.services.tasks import _out, _query, task_t
-from termcrm.store.dates import local_day_end
+from termcrm.store.dates import local_day_end, server_has_zone
 from termcrm.store.tables import User, table
 from termcrm.store.types import utcnow
 
@@ -471,7 +471,7 @@ def team_plan(
     from termcrm.services.tasks import access_conditions, client_t
 
     # the end of the local day each task was due on (exact across DST)
-    day_end = local_day_end(t.due_at, tz, _day_ends(start, end, tz))
+    day_end = local_day_end(t.due_at, tz, _day_ends(start, end, tz), native=server_has_zone(s, tz))
     status = t.status
     counts = (
         sa.select(

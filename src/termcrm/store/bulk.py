@@ -147,23 +147,29 @@ def bulk_insert_tuples(
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
     driver: Any = conn.connection.driver_connection
-    if dialect.name == "sqlite":
-        marks = ", ".join("?" for _ in columns)
-        cursor = driver.cursor()
-        try:
-            cursor.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", data)
-        finally:
-            cursor.close()
-    elif dialect.name == "postgresql":
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
-        ):
-            write = copy.write_row
-            for row in data:
-                write(row)
-    else:  # pragma: no cover - termcrm ships SQLite and PostgreSQL only
-        conn.execute(sa.insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
+    driver_error = dialect.loaded_dbapi.Error
+    statement = ""
+    try:
+        if dialect.name == "sqlite":
+            marks = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+            cursor = driver.cursor()
+            try:
+                cursor.executemany(statement, data)
+            finally:
+                cursor.close()
+        elif dialect.name == "postgresql":
+            statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                write = copy.write_row
+                for row in data:
+                    write(row)
+        else:  # pragma: no cover - termcrm ships SQLite and PostgreSQL only
+            conn.execute(sa.insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
+    except driver_error as exc:
+        # as SQLAlchemy reports a driver's error everywhere else (a constraint a row
+        # breaks is an IntegrityError), so that callers catch one kind
+        raise sa.exc.DBAPIError.instance(statement, None, exc, driver_error) from exc
 
 
 class IdAllocator:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from termcrm.store.types import UTCDateTime
@@ -84,18 +85,39 @@ def _other_day_end(element: _day_end_in, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(tree, **kw))
 
 
+_SERVER_ZONES: dict[tuple[str, str], bool] = {}
+
+
+def server_has_zone(s: Session, zone: ZoneInfo) -> bool:
+    """Whether the database can do time zone arithmetic in ``zone``: PostgreSQL, knowing
+    the zone by its name (its time zone data may be older than Python's); asked once
+    per server and zone."""
+    bind = s.get_bind()
+    if bind.dialect.name != "postgresql" or not zone.key:
+        return False
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
+    key = (engine.url.render_as_string(hide_password=True), zone.key)
+    if key not in _SERVER_ZONES:
+        found = s.execute(
+            sa.text("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = :zone)"),
+            {"zone": zone.key},
+        ).scalar()
+        _SERVER_ZONES[key] = bool(found)
+    return _SERVER_ZONES[key]
+
+
 def local_day_end(
-    column: sa.ColumnElement[Any], zone: ZoneInfo, ends: Sequence[datetime]
+    column: sa.ColumnElement[Any], zone: ZoneInfo, ends: Sequence[datetime], *, native: bool
 ) -> sa.ColumnElement[Any]:
     """The end of the local day (in ``zone``) that ``column``'s moment falls on, in UTC:
     "done on time" is "completed before the end of the day it was due".
 
-    PostgreSQL does it with its own time zone arithmetic (exact across DST). SQLite has
-    no time zones: there it is the first of ``ends`` (the UTC ends of the local days the
-    moments may fall on, ascending; the last one for a moment beyond them) after the
-    moment, as a CASE nested into a balanced tree, so that a row takes about log2(days)
-    comparisons, not one per day of a year-long period. So is it for a zone without a
-    name (read from a file), on either."""
+    With ``native`` (:func:`server_has_zone`), PostgreSQL does it with its own time zone
+    arithmetic (exact across DST). Otherwise (SQLite has no time zones) it is the first
+    of ``ends`` (the UTC ends of the local days the moments may fall on, ascending; the
+    last one for a moment beyond them) after the moment, as a CASE nested into a
+    balanced tree, so that a row takes about log2(days) comparisons, not one per day of
+    a year-long period."""
 
     def within(lo: int, hi: int) -> sa.ColumnElement[Any]:
         if lo == hi:
@@ -104,7 +126,7 @@ def local_day_end(
         return sa.case((column < ends[mid], within(lo, mid)), else_=within(mid + 1, hi))
 
     tree = within(0, len(ends) - 1)
-    if not zone.key:
+    if not native or not zone.key:
         return tree
     return _day_end_in(column, sa.literal(zone.key, sa.String()), tree)
 
