@@ -385,3 +385,22 @@ def first_created(s: Any, fact_id: int) -> Any:
 
     t = table(Shipment)
     return s.execute(sa.select(t.c.created_at).where(t.c.id == fact_id)).scalar_one()
+
+
+def test_clients_by_id_are_looked_up_per_chunk_and_refused_with_reasons(db, team, tmp_path):
+    with db.write() as s:
+        gone = clients.create_client(s, team.admin, {"name": "Gone", "owner_id": team.rep.id})
+        clients.delete_client(s, team.admin, gone.id)
+    rows = [
+        ["Date", "Client ID", "Amount", "External ID"],
+        ["2026-03-02", str(team.client["rep"]), "100", "i-1"],
+        ["2026-03-02", "99999", "100", "i-2"],
+        ["2026-03-02", str(gone.id), "100", "i-3"],
+        ["2026-03-02", "not a number", "100", "i-4"],
+        ["2026-03-02", str(team.client["rep"]), "100", "i-5"],
+    ]
+    report = run(db, team.admin, write_csv(tmp_path / "ids.csv", rows), "shipments")
+    assert counts(report) == (2, 0, 0, 3)
+    why = {o.number: o.reason for o in report.outcomes if o.action == "reject"}
+    assert sorted(why) == [3, 4, 5]
+    assert "99999" in why[3] and "trash" in why[4] and "Client ID" in why[5]

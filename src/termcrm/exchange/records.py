@@ -253,6 +253,8 @@ class Handler:
         s, actor = self.s, self.actor
         if cells.get("client_id"):
             client_id = self.convert_field("client_id", V.integer, self.one(cells, "client_id"))
+            if ("id", str(client_id)) in self._clients:
+                return int(client_id)
             try:
                 client_svc.require_visible_client(s, actor, client_id)
             except (NotFound, Forbidden) as exc:
@@ -298,14 +300,21 @@ class Handler:
         return None
 
     def prefetch_clients(self, chunk: list[Any]) -> None:
-        """Look up, in one statement per kind, the clients a chunk's rows name by tax id
-        or by name and :meth:`client_ref` has not met yet: those found (by name: exactly
+        """Look up, in one statement per kind, the clients a chunk's rows name by id, tax
+        id or name and :meth:`client_ref` has not met yet: those found (by name: exactly
         one) are remembered; the rest go the one-row way, which gives the reason."""
         taxes: set[str] = set()
         names: set[str] = set()
+        wanted_ids: set[int] = set()
         for row in chunk:
             cells = self.cells(row)
             if cells.get("client_id"):
+                try:
+                    client_id = V.integer(self.one(cells, "client_id"))
+                except ValueError:
+                    continue  # the one-row way says why
+                if ("id", str(client_id)) not in self._clients:
+                    wanted_ids.add(client_id)
                 continue
             if cells.get("client_tax_id"):
                 tax = clean(V.text(self.one(cells, "client_tax_id")))
@@ -315,9 +324,13 @@ class Handler:
                 name = clean(V.text(self.one(cells, "client")))
                 if ("name", fold(name)) not in self._clients:
                     names.add(name)
-        if not taxes and not names:
+        if not taxes and not names and not wanted_ids:
             return
-        by_tax, by_name = matching.client_ids_of(self.s, self.actor, tax_ids=taxes, names=names)
+        by_tax, by_name, by_id = matching.client_ids_of(
+            self.s, self.actor, tax_ids=taxes, names=names, ids=wanted_ids
+        )
+        for client_id in by_id:
+            self._clients[("id", str(client_id))] = client_id
         for tax, ids in by_tax.items():
             self._clients[("tax", tax)] = ids[0]
         for key, ids in by_name.items():

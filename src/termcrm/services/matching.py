@@ -60,14 +60,31 @@ def client_ids(
 
 
 def client_ids_of(
-    s: Session, actor: Actor, *, tax_ids: Iterable[str] = (), names: Iterable[str] = ()
-) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    s: Session,
+    actor: Actor,
+    *,
+    tax_ids: Iterable[str] = (),
+    names: Iterable[str] = (),
+    ids: Iterable[int] = (),
+) -> tuple[dict[str, list[int]], dict[str, list[int]], set[int]]:
     """:func:`client_ids` for many references at once (an import's chunk): the live
-    clients the actor may see by tax id, and by name key (``fold(name)``), oldest first."""
+    clients the actor may see by tax id, by name key (``fold(name)``), oldest first,
+    and those of ``ids``."""
     by_tax: dict[str, list[int]] = {}
     by_name: dict[str, list[int]] = {}
+    found_ids: set[int] = set()
     taxes = sorted(set(tax_ids))
     keys = sorted({fold(n) for n in names})
+    wanted_ids = sorted(set(ids))
+    if wanted_ids:
+        found_ids = {
+            int(i)
+            for i in s.execute(
+                sa.select(client_t.c.id).where(
+                    client_t.c.id.in_(wanted_ids), _LIVE, visible_clients(actor)
+                )
+            ).scalars()
+        }
     if taxes:
         for tax, client_id in s.execute(
             sa.select(client_t.c.tax_id, client_t.c.id)
@@ -82,7 +99,7 @@ def client_ids_of(
             .order_by(client_t.c.id)
         ):
             by_name.setdefault(key, []).append(int(client_id))
-    return by_tax, by_name
+    return by_tax, by_name, found_ids
 
 
 def clients_by_keys(
