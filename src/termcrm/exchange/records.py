@@ -299,15 +299,15 @@ class Handler:
             return self._clients[key]
         return None
 
-    def prefetch_clients(self, chunk: list[Any]) -> None:
-        """Look up, in one statement per kind, the clients a chunk's rows name by id, tax
-        id or name and :meth:`client_ref` has not met yet: those found (by name: exactly
-        one) are remembered; the rest go the one-row way, which gives the reason."""
+    def prefetch_clients(self, chunk: Iterable[Mapping[str, list[Any]]]) -> None:
+        """Look up, in one statement per kind, the clients a chunk's rows (their
+        :meth:`cells`) name by id, tax id or name and :meth:`client_ref` has not met yet:
+        those found (by name: exactly one) are remembered; the rest go the one-row way,
+        which gives the reason."""
         taxes: set[str] = set()
         names: set[str] = set()
         wanted_ids: set[int] = set()
-        for row in chunk:
-            cells = self.cells(row)
+        for cells in chunk:
             if cells.get("client_id"):
                 try:
                     client_id = V.integer(self.one(cells, "client_id"))

@@ -121,8 +121,8 @@ class _FactHandler(Handler):
     def external_id(self, cells: Mapping[str, list[Any]]) -> str | None:
         return self.text(cells, "external_id") or None
 
-    def item(self, row: Any) -> Any:  # pragma: no cover - overridden
-        """The fact a row stands for (RowError when a cell does not read)."""
+    def item(self, cells: Mapping[str, list[Any]]) -> Any:  # pragma: no cover - overridden
+        """The fact a row's cells stand for (RowError when a cell does not read)."""
         raise NotImplementedError
 
     def save(self, items: list[Any]) -> list[sales_facts.Loaded]:  # pragma: no cover
@@ -134,15 +134,18 @@ class _FactHandler(Handler):
         database refuses the batch for a reason no check knew of, the rows go again one
         by one, so that only the row at fault is rejected."""
         out: dict[int, Any] = {}
-        read: list[tuple[Any, Any]] = []
-        self.prefetch_clients(chunk)
+        cells: list[tuple[Any, dict[str, list[Any]]]] = []
         for row in chunk:
             problems = self.problems(row)
             if problems:
                 out[row.number] = _outcome(row.number, "reject", reason="; ".join(problems))
-                continue
+            else:
+                cells.append((row, self.cells(row)))
+        self.prefetch_clients(c for _row, c in cells)
+        read: list[tuple[Any, Any]] = []
+        for row, row_cells in cells:
             try:
-                read.append((row, self.item(row)))
+                read.append((row, self.item(row_cells)))
             except RowError as exc:
                 out[row.number] = _outcome(row.number, "reject", reason=str(exc))
             except CrmError as exc:
@@ -160,7 +163,7 @@ class _FactHandler(Handler):
         return [out[row.number] for row in chunk]
 
     def one_row(self, row: Any) -> Any:
-        (result,) = self.save([self.item(row)])
+        (result,) = self.save([self.item(self.cells(row))])
         if isinstance(result, CrmError):
             raise result
         return _outcome(row.number, ACTIONS[result.action], result.id)
@@ -205,8 +208,7 @@ class ShipmentHandler(_FactHandler):
                     return self._names[key][0]
             raise
 
-    def item(self, row: Any) -> sales_facts.ShipmentIn:
-        cells = self.cells(row)
+    def item(self, cells: Mapping[str, list[Any]]) -> sales_facts.ShipmentIn:
         shipped_on = self.day(cells, "shipped_on")
         amount = self.amount(cells, "amount")
         quantity = (
@@ -231,8 +233,7 @@ class ShipmentHandler(_FactHandler):
 class PaymentHandler(_FactHandler):
     entity = "payments"
 
-    def item(self, row: Any) -> sales_facts.PaymentIn:
-        cells = self.cells(row)
+    def item(self, cells: Mapping[str, list[Any]]) -> sales_facts.PaymentIn:
         paid_on = self.day(cells, "paid_on")
         amount = self.amount(cells, "amount")
         return sales_facts.PaymentIn(

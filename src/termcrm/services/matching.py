@@ -85,20 +85,18 @@ def client_ids_of(
                 )
             ).scalars()
         }
-    if taxes:
-        for tax, client_id in s.execute(
-            sa.select(client_t.c.tax_id, client_t.c.id)
-            .where(client_t.c.tax_id.in_(taxes), _LIVE, visible_clients(actor))
-            .order_by(client_t.c.id)
-        ):
-            by_tax.setdefault(tax, []).append(int(client_id))
-    if keys:
+    for column, wanted, found in (
+        (client_t.c.tax_id, taxes, by_tax),
+        (client_t.c.name_key, keys, by_name),
+    ):
+        if not wanted:
+            continue
         for key, client_id in s.execute(
-            sa.select(client_t.c.name_key, client_t.c.id)
-            .where(client_t.c.name_key.in_(keys), _LIVE, visible_clients(actor))
+            sa.select(column, client_t.c.id)
+            .where(column.in_(wanted), _LIVE, visible_clients(actor))
             .order_by(client_t.c.id)
         ):
-            by_name.setdefault(key, []).append(int(client_id))
+            found.setdefault(key, []).append(int(client_id))
     return by_tax, by_name, found_ids
 
 

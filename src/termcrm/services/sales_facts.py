@@ -8,7 +8,7 @@ them twice. Reading them follows the access rule of their client.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -140,12 +140,34 @@ def _owners(s: Session, actor: Actor, client_ids: set[int]) -> dict[int, int | C
     return found
 
 
+def _prepared(
+    s: Session,
+    actor: Actor,
+    items: Sequence[Any],
+    values_of: Callable[[Any, int, dict[str, str]], dict[str, Any]],
+) -> list[_Ready]:
+    """Each item's columns (``values_of(item, its client's owner, errors)``) and external
+    id; or its refusal: its client's, or the errors ``values_of`` noted."""
+    owners = _owners(s, actor, {i.client_id for i in items})
+    ready: list[_Ready] = []
+    for item in items:
+        owner = owners[item.client_id]
+        if isinstance(owner, CrmError):
+            ready.append(owner)
+            continue
+        errors: dict[str, str] = {}
+        values = values_of(item, owner, errors)
+        external = _external(errors, item.external_id)
+        ready.append(Invalid(errors) if errors else (values, external))
+    return ready
+
+
 def save_shipments(s: Session, actor: Actor, items: Sequence[ShipmentIn]) -> list[Loaded]:
     """Load shipments (an import's batch): what each came to, in order. The lookups
     take a statement each for the whole batch, the writes one bulk insert (ids drawn
-    first, ``store.bulk``) and one update; an item that is refused leaves the others as they are."""
+    first, ``store.bulk``) and one update; an item that is refused leaves the others
+    as they are."""
     require_load(actor)
-    owners = _owners(s, actor, {i.client_id for i in items})
     product_ids = {i.product_id for i in items if i.product_id is not None}
     categories: dict[int, str] = {}
     if product_ids:
@@ -163,13 +185,8 @@ def save_shipments(s: Session, actor: Actor, items: Sequence[ShipmentIn]) -> lis
         users = {
             int(r[0]) for r in s.execute(sa.select(user_t.c.id).where(user_t.c.id.in_(manager_ids)))
         }
-    ready: list[_Ready] = []
-    for item in items:
-        owner = owners[item.client_id]
-        if isinstance(owner, CrmError):
-            ready.append(owner)
-            continue
-        errors: dict[str, str] = {}
+
+    def values_of(item: ShipmentIn, owner: int, errors: dict[str, str]) -> dict[str, Any]:
         code = _currency(errors, item.currency)
         money = _signed(errors, "amount", item.amount)
         qty = _signed(errors, "quantity", item.quantity or 0, places=Decimal("0.001"))
@@ -181,11 +198,7 @@ def save_shipments(s: Session, actor: Actor, items: Sequence[ShipmentIn]) -> lis
                 group = categories[item.product_id]
         if item.manager_id is not None and item.manager_id not in users:
             errors["manager"] = _("user {id} does not exist").format(id=item.manager_id)
-        external = _external(errors, item.external_id)
-        if errors:
-            ready.append(Invalid(errors))
-            continue
-        values = {
+        return {
             "shipped_on": item.shipped_on,
             "client_id": item.client_id,
             "product_id": item.product_id,
@@ -196,40 +209,30 @@ def save_shipments(s: Session, actor: Actor, items: Sequence[ShipmentIn]) -> lis
             "document": clean(item.document)[:64],
             "manager_id": item.manager_id if item.manager_id is not None else owner,
         }
-        ready.append((values, external))
-    return _upsert_many(s, shipment_t, ready)
+
+    return _upsert_many(s, shipment_t, _prepared(s, actor, items, values_of))
 
 
 def save_payments(s: Session, actor: Actor, items: Sequence[PaymentIn]) -> list[Loaded]:
     """Load payments (an import's batch), as :func:`save_shipments` loads shipments."""
     require_load(actor)
-    owners = _owners(s, actor, {i.client_id for i in items})
-    ready: list[_Ready] = []
-    for item in items:
-        owner = owners[item.client_id]
-        if isinstance(owner, CrmError):
-            ready.append(owner)
-            continue
-        errors: dict[str, str] = {}
+
+    def values_of(item: PaymentIn, owner: int, errors: dict[str, str]) -> dict[str, Any]:
         code = _currency(errors, item.currency)
         try:
             money = parse_amount(item.amount)
         except Invalid as exc:
             errors.update(exc.errors)
             money = Decimal("0")
-        external = _external(errors, item.external_id)
-        if errors:
-            ready.append(Invalid(errors))
-            continue
-        values = {
+        return {
             "paid_on": item.paid_on,
             "client_id": item.client_id,
             "amount": money,
             "currency": code,
             "document": clean(item.document)[:64],
         }
-        ready.append((values, external))
-    return _upsert_many(s, payment_t, ready)
+
+    return _upsert_many(s, payment_t, _prepared(s, actor, items, values_of))
 
 
 def _upsert_many(s: Session, t: sa.Table, ready: list[_Ready]) -> list[Loaded]:
